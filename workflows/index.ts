@@ -1,0 +1,2 @@
+// The single workflowsPath: every workflow stratus runs is exported from here.
+export {};
