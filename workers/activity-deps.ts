@@ -1,0 +1,16 @@
+import { type ActivityDeps } from '../activities/index.js';
+import { type LoadedConfig } from '../config/load.js';
+
+/**
+ * Builds the adapters activities need from the config: the one place where clients
+ * (git mirror cache, GitHub, JIRA, OpenStack, SMTP, ansible) are constructed and secrets are
+ * read from the environment variables the config names.
+ */
+export function buildActivityDeps(
+  _loaded: Pick<LoadedConfig, 'config' | 'baseDir'>,
+  _env: Record<string, string | undefined> = process.env,
+): ActivityDeps {
+  // INTEGRATOR: construct each adapter here as its section lands, e.g.
+  //   vcs: createGitVcs({ cacheDir: resolveConfigPath(loaded, config.release.cacheDir), ... })
+  return {};
+}
