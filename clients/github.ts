@@ -1,0 +1,240 @@
+// The CodeHost port (what stratus needs from GitHub) and its @octokit/rest adapter.
+import { InvalidNameError, NotAdminError } from './github-errors.js';
+import { assertLabel, assertRefName, parseRepoSlug } from './github-names.js';
+import { createOctokit, translateGithubError, type GithubConnectionOptions, type RestClient } from './github-octokit.js';
+
+export type { GithubConnectionOptions } from './github-octokit.js';
+
+/** A GitHub release; `created` is false when it already existed. */
+export interface Release {
+  id: number;
+  tag: string;
+  name: string;
+  body: string;
+  url: string;
+  created: boolean;
+}
+
+/** A pull request; `created` is false when an open one for the same head and base was reused. */
+export interface PullRequest {
+  number: number;
+  url: string;
+  created: boolean;
+}
+
+export type PullRequestState = 'open' | 'merged' | 'closed';
+
+/** An issue (never a pull request). */
+export interface Issue {
+  number: number;
+  title: string;
+  body: string;
+  state: 'open' | 'closed';
+  labels: string[];
+  url: string;
+}
+
+export interface IssueComment {
+  id: number;
+  body: string;
+  url: string;
+}
+
+/**
+ * What stratus needs from a code host. Repositories are "owner/name"; every create is
+ * idempotent (check first, reuse what exists). Errors are the typed errors of github-errors.ts.
+ */
+export interface CodeHost {
+  /** Login of the token's user. */
+  currentUser(): Promise<string>;
+  /** Whether the token's user administers the repository. */
+  isAdmin(ownerRepo: string): Promise<boolean>;
+  /** Throws NotAdminError { repo, user } unless the token's user administers the repository. */
+  assertAdmin(ownerRepo: string): Promise<void>;
+  /** Returns the release for `tag`, creating it if there is none (an existing one is returned as is). */
+  ensureRelease(ownerRepo: string, tag: string, name: string, body: string): Promise<Release>;
+  /** Returns the open pull request from `head` into `base`, opening one if there is none. */
+  ensurePullRequest(ownerRepo: string, head: string, base: string, title: string, body: string): Promise<PullRequest>;
+  pullRequestState(ownerRepo: string, number: number): Promise<PullRequestState>;
+  /** Open issues carrying `label`, newest first (pull requests are left out). */
+  findOpenIssues(ownerRepo: string, label: string): Promise<Issue[]>;
+  getIssue(ownerRepo: string, number: number): Promise<Issue>;
+  createIssue(ownerRepo: string, title: string, body: string, labels: string[]): Promise<Issue>;
+  issueComments(ownerRepo: string, number: number): Promise<IssueComment[]>;
+  commentOnIssue(ownerRepo: string, number: number, body: string): Promise<IssueComment>;
+  /** Closes the issue as completed (no-op when it is already closed). */
+  closeIssue(ownerRepo: string, number: number): Promise<void>;
+}
+
+export function createGithubCodeHost(options: GithubConnectionOptions): CodeHost {
+  return new OctokitCodeHost(createOctokit(options), (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, ''));
+}
+
+class OctokitCodeHost implements CodeHost {
+  private login?: Promise<string>;
+
+  constructor(private readonly octokit: RestClient, private readonly baseUrl: string) {}
+
+  private async call<T>(what: string, repo: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw translateGithubError(err, { baseUrl: this.baseUrl, repo, what });
+    }
+  }
+
+  currentUser(): Promise<string> {
+    this.login ??= this.call('GET /user', undefined, async () => (await this.octokit.rest.users.getAuthenticated()).data.login);
+    void this.login.catch(() => (this.login = undefined));
+    return this.login;
+  }
+
+  async isAdmin(ownerRepo: string): Promise<boolean> {
+    const { owner, repo } = parseRepoSlug(ownerRepo);
+    const user = await this.currentUser();
+    return this.call(`the permission check on ${ownerRepo}`, ownerRepo, async () => {
+      const { data } = await this.octokit.rest.repos.get({ owner, repo });
+      if (data.permissions) return data.permissions.admin;
+      // App installation tokens get no `permissions` block: ask for the collaborator level.
+      const level = await this.octokit.rest.repos.getCollaboratorPermissionLevel({ owner, repo, username: user });
+      return level.data.permission === 'admin';
+    });
+  }
+
+  async assertAdmin(ownerRepo: string): Promise<void> {
+    if (!(await this.isAdmin(ownerRepo))) throw new NotAdminError(ownerRepo, await this.currentUser());
+  }
+
+  async ensureRelease(ownerRepo: string, tag: string, name: string, body: string): Promise<Release> {
+    const { owner, repo } = parseRepoSlug(ownerRepo);
+    assertRefName('tag', tag);
+    const existing = await this.releaseByTag(owner, repo, ownerRepo, tag);
+    if (existing) return existing;
+    try {
+      const { data } = await this.octokit.rest.repos.createRelease({ owner, repo, tag_name: tag, name, body });
+      return { id: data.id, tag, name: data.name ?? '', body: data.body ?? '', url: data.html_url, created: true };
+    } catch (err) {
+      // Lost a race with another attempt: the release is there now.
+      const again = isStatus(err, 422) ? await this.releaseByTag(owner, repo, ownerRepo, tag) : undefined;
+      if (again) return again;
+      throw translateGithubError(err, { baseUrl: this.baseUrl, repo: ownerRepo, what: `the release ${tag} of ${ownerRepo}` });
+    }
+  }
+
+  private async releaseByTag(owner: string, repo: string, ownerRepo: string, tag: string): Promise<Release | undefined> {
+    try {
+      const { data } = await this.octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
+      return { id: data.id, tag, name: data.name ?? '', body: data.body ?? '', url: data.html_url, created: false };
+    } catch (err) {
+      if (isStatus(err, 404)) {
+        await this.call(`the repository ${ownerRepo}`, ownerRepo, () => this.octokit.rest.repos.get({ owner, repo }));
+        return undefined;
+      }
+      throw translateGithubError(err, { baseUrl: this.baseUrl, repo: ownerRepo, what: `the release ${tag} of ${ownerRepo}` });
+    }
+  }
+
+  async ensurePullRequest(ownerRepo: string, head: string, base: string, title: string, body: string): Promise<PullRequest> {
+    const { owner, repo } = parseRepoSlug(ownerRepo);
+    assertRefName('head branch', head);
+    assertRefName('base branch', base);
+    const what = `the pull request ${head} → ${base} in ${ownerRepo}`;
+    const findOpen = (): Promise<PullRequest | undefined> => this.call(what, ownerRepo, async () => {
+      const { data } = await this.octokit.rest.pulls.list({ owner, repo, head: `${owner}:${head}`, base, state: 'open' });
+      return data[0] && { number: data[0].number, url: data[0].html_url, created: false };
+    });
+    const open = await findOpen();
+    if (open) return open;
+    try {
+      const { data } = await this.octokit.rest.pulls.create({ owner, repo, head, base, title, body });
+      return { number: data.number, url: data.html_url, created: true };
+    } catch (err) {
+      const again = isStatus(err, 422) ? await findOpen() : undefined;
+      if (again) return again;
+      throw translateGithubError(err, { baseUrl: this.baseUrl, repo: ownerRepo, what });
+    }
+  }
+
+  async pullRequestState(ownerRepo: string, number: number): Promise<PullRequestState> {
+    const { owner, repo } = parseRepoSlug(ownerRepo);
+    assertNumber('pull request number', number);
+    return this.call(`pull request #${number} of ${ownerRepo}`, ownerRepo, async () => {
+      const { data } = await this.octokit.rest.pulls.get({ owner, repo, pull_number: number });
+      if (data.merged) return 'merged';
+      return data.state === 'open' ? 'open' : 'closed';
+    });
+  }
+
+  async findOpenIssues(ownerRepo: string, label: string): Promise<Issue[]> {
+    const { owner, repo } = parseRepoSlug(ownerRepo);
+    assertLabel('label', label);
+    return this.call(`issues labelled ${label} in ${ownerRepo}`, ownerRepo, async () => {
+      const data = await this.octokit.paginate(this.octokit.rest.issues.listForRepo, { owner, repo, labels: label, state: 'open', per_page: 100 });
+      return data.filter((i) => !i.pull_request).map(toIssue);
+    });
+  }
+
+  async getIssue(ownerRepo: string, number: number): Promise<Issue> {
+    const { owner, repo } = parseRepoSlug(ownerRepo);
+    assertNumber('issue number', number);
+    return this.call(`issue #${number} of ${ownerRepo}`, ownerRepo, async () =>
+      toIssue((await this.octokit.rest.issues.get({ owner, repo, issue_number: number })).data));
+  }
+
+  async createIssue(ownerRepo: string, title: string, body: string, labels: string[]): Promise<Issue> {
+    const { owner, repo } = parseRepoSlug(ownerRepo);
+    labels.forEach((l) => assertLabel('label', l));
+    return this.call(`a new issue in ${ownerRepo}`, ownerRepo, async () =>
+      toIssue((await this.octokit.rest.issues.create({ owner, repo, title, body, labels })).data));
+  }
+
+  async issueComments(ownerRepo: string, number: number): Promise<IssueComment[]> {
+    const { owner, repo } = parseRepoSlug(ownerRepo);
+    assertNumber('issue number', number);
+    return this.call(`comments of issue #${number} in ${ownerRepo}`, ownerRepo, async () => {
+      const data = await this.octokit.paginate(this.octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100 });
+      return data.map((c) => ({ id: c.id, body: c.body ?? '', url: c.html_url }));
+    });
+  }
+
+  async commentOnIssue(ownerRepo: string, number: number, body: string): Promise<IssueComment> {
+    const { owner, repo } = parseRepoSlug(ownerRepo);
+    assertNumber('issue number', number);
+    return this.call(`a comment on issue #${number} in ${ownerRepo}`, ownerRepo, async () => {
+      const { data } = await this.octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
+      return { id: data.id, body: data.body ?? '', url: data.html_url };
+    });
+  }
+
+  async closeIssue(ownerRepo: string, number: number): Promise<void> {
+    const issue = await this.getIssue(ownerRepo, number);
+    if (issue.state === 'closed') return;
+    const { owner, repo } = parseRepoSlug(ownerRepo);
+    await this.call(`closing issue #${number} in ${ownerRepo}`, ownerRepo, () =>
+      this.octokit.rest.issues.update({ owner, repo, issue_number: number, state: 'closed', state_reason: 'completed' }));
+  }
+}
+
+interface RawIssue {
+  number: number;
+  title: string;
+  body?: string | null;
+  state: string;
+  html_url: string;
+  labels: Array<string | { name?: string }>;
+}
+
+function toIssue(i: RawIssue): Issue {
+  return {
+    number: i.number, title: i.title, body: i.body ?? '', state: i.state === 'closed' ? 'closed' : 'open', url: i.html_url,
+    labels: i.labels.map((l) => (typeof l === 'string' ? l : l.name ?? '')),
+  };
+}
+
+function isStatus(err: unknown, status: number): boolean {
+  return (err as { status?: unknown } | null)?.status === status;
+}
+
+function assertNumber(field: string, n: number): void {
+  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidNameError(field, String(n), 'expected a positive integer');
+}
