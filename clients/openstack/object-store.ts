@@ -1,0 +1,88 @@
+// Swift: a project's containers and objects, listed with limit/marker and deleted idempotently.
+// Other projects' accounts are reached by swapping the `AUTH_<project>` segment of the catalog
+// URL, which needs a token with Swift's reseller-admin role and the default `AUTH_` prefix.
+import { z } from 'zod';
+import { type ContainerInfo } from '../../workflows/lifecycle-types.js';
+import { OpenStackError, OpenStackInputError, OpenStackNotFoundError } from './errors.js';
+import { idSegment, withQuery } from './http.js';
+import { parseBody } from './schema.js';
+import { type Page, type PageRequest, type ServiceClient } from './service.js';
+
+/** An object in a container. */
+export interface ObjectInfo {
+  name: string;
+  bytes: number;
+}
+
+/** The Swift operations stratus uses. */
+export interface ObjectStore {
+  listContainers(projectId: string, request?: PageRequest): Promise<Page<ContainerInfo>>;
+  listObjects(projectId: string, container: string, request?: PageRequest): Promise<Page<ObjectInfo>>;
+  /** `false` when already gone. */
+  deleteObject(projectId: string, container: string, name: string, signal?: AbortSignal): Promise<boolean>;
+  /** `false` when already gone; a non-empty container is an OpenStackConflictError (409). */
+  deleteContainer(projectId: string, container: string, signal?: AbortSignal): Promise<boolean>;
+}
+
+const containersSchema = z.array(z.object({ name: z.string(), count: z.number(), bytes: z.number() }));
+const objectsSchema = z.array(z.object({ name: z.string(), bytes: z.number() }));
+
+const DEFAULT_LIMIT = 1000;
+
+function containerSegment(name: string): string {
+  if (!name || name.includes('/') || name.length > 256) throw new OpenStackInputError('container', `"${name.slice(0, 80)}" is not a valid container name`);
+  return encodeURIComponent(name);
+}
+
+function objectPath(name: string): string {
+  if (!name || name.length > 1024) throw new OpenStackInputError('object', 'object names must be 1-1024 characters');
+  return name.split('/').map(encodeURIComponent).join('/');
+}
+
+export class SwiftObjectStore implements ObjectStore {
+  constructor(private readonly client: ServiceClient) {}
+
+  async listContainers(projectId: string, request: PageRequest = {}): Promise<Page<ContainerInfo>> {
+    const limit = request.limit ?? DEFAULT_LIMIT;
+    const rows = await this.getList(projectId, '', containersSchema, limit, request);
+    const items = rows.map((c) => ({ projectId, name: c.name, objectCount: c.count, bytes: c.bytes }));
+    return { items, ...(items.length === limit ? { nextMarker: items[items.length - 1].name } : {}) };
+  }
+
+  async listObjects(projectId: string, container: string, request: PageRequest = {}): Promise<Page<ObjectInfo>> {
+    const limit = request.limit ?? DEFAULT_LIMIT;
+    const items = await this.getList(projectId, `/${containerSegment(container)}`, objectsSchema, limit, request);
+    return { items, ...(items.length === limit ? { nextMarker: items[items.length - 1].name } : {}) };
+  }
+
+  async deleteObject(projectId: string, container: string, name: string, signal?: AbortSignal): Promise<boolean> {
+    const path = `/${containerSegment(container)}/${objectPath(name)}`;
+    return this.client.deleteIdempotent(path, { resource: 'object', id: `${container}/${name}` }, { signal, url: await this.accountUrl(projectId, path, signal) });
+  }
+
+  async deleteContainer(projectId: string, container: string, signal?: AbortSignal): Promise<boolean> {
+    const path = `/${containerSegment(container)}`;
+    return this.client.deleteIdempotent(path, { resource: 'container', id: container }, { signal, url: await this.accountUrl(projectId, path, signal) });
+  }
+
+  private async getList<T extends z.ZodType>(projectId: string, path: string, schema: T, limit: number, request: PageRequest): Promise<z.infer<T>> {
+    const query = withQuery('', { format: 'json', limit, marker: request.marker });
+    const url = await this.accountUrl(projectId, `${path}${query}`, request.signal);
+    let res;
+    try {
+      // A missing account or container lists as empty: there is nothing left to delete.
+      res = await this.client.call('GET', `${path || '/'}${query}`, { url, signal: request.signal, subject: { resource: 'container', id: path || projectId } });
+    } catch (err) {
+      if (err instanceof OpenStackNotFoundError) return [] as z.infer<T>;
+      throw err;
+    }
+    if (res.status === 204 || res.text.trim() === '') return [] as z.infer<T>;
+    return parseBody(schema, res.text, 'object-store', path || '/');
+  }
+
+  private async accountUrl(projectId: string, rest: string, signal?: AbortSignal): Promise<string> {
+    const base = await this.client.baseUrl(signal);
+    if (!/\/AUTH_[^/]+$/.test(base)) throw new OpenStackError(`the object-store endpoint ${base} does not end in /AUTH_<project>`);
+    return `${base.replace(/\/AUTH_[^/]+$/, `/AUTH_${idSegment('projectId', projectId)}`)}${rest}`;
+  }
+}

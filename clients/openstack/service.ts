@@ -1,0 +1,143 @@
+// An authenticated client for one catalog service: adds the token, re-authenticates once on 401,
+// retries through sendWithRetry and maps error statuses to typed errors.
+import { type z } from 'zod';
+import { type KeystoneSession } from './auth.js';
+import {
+  OpenStackAuthError,
+  OpenStackConflictError,
+  OpenStackHttpError,
+  OpenStackNotFoundError,
+} from './errors.js';
+import { errorDetail, sendWithRetry } from './http.js';
+import { parseBody } from './schema.js';
+
+/** One page of a listing; `nextMarker` is absent on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextMarker?: string;
+}
+
+/** Options of a paged listing. */
+export interface PageRequest {
+  limit?: number;
+  marker?: string;
+  signal?: AbortSignal;
+}
+
+/** The `marker` of the `next` link in Nova/Cinder/Neutron `*_links` or Glance's `next`. */
+export function markerOfNext(links: { rel: string; href: string }[] | undefined): string | undefined {
+  const next = links?.find((l) => l.rel === 'next');
+  return next ? new URL(next.href, 'http://openstack').searchParams.get('marker') ?? undefined : undefined;
+}
+
+/** What a request is about, so errors can name it. */
+export interface Subject {
+  resource: string;
+  id: string;
+}
+
+export interface CallOptions {
+  /** JSON request body. */
+  json?: unknown;
+  /** Raw request body factory (uploads). */
+  body?: () => NonNullable<RequestInit['body']>;
+  contentType?: string;
+  /** Names the resource in NotFound/Conflict errors; without it those are plain HTTP errors. */
+  subject?: Subject;
+  /** Statuses the real API uses for "exists but the state forbids it" besides 409. */
+  conflictStatuses?: number[];
+  idempotent?: boolean;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** Absolute URL override (Swift accounts of other projects); `path` is still used in messages. */
+  url?: string;
+}
+
+export interface CallResult {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export class ServiceClient {
+  constructor(
+    readonly session: KeystoneSession,
+    readonly serviceType: string,
+    /** Appended to the catalog URL unless it already ends with it (Neutron's `/v2.0`). */
+    private readonly versionSuffix = '',
+  ) {}
+
+  /** The service's base URL from the catalog. */
+  async baseUrl(signal?: AbortSignal): Promise<string> {
+    const url = await this.session.endpoint(this.serviceType, signal);
+    return this.versionSuffix && !url.endsWith(this.versionSuffix) ? `${url}${this.versionSuffix}` : url;
+  }
+
+  /** Sends a request; throws typed errors for every status >= 400. */
+  async call(method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
+    for (let reauth = 0; ; reauth++) {
+      const token = await this.session.token(options.signal);
+      const url = options.url ?? `${await this.baseUrl(options.signal)}${path}`;
+      const headers: Record<string, string> = { 'x-auth-token': token.value, accept: 'application/json' };
+      let body = options.body;
+      if (options.json !== undefined) {
+        const text = JSON.stringify(options.json);
+        body = () => text;
+        headers['content-type'] = options.contentType ?? 'application/json';
+      } else if (options.contentType) {
+        headers['content-type'] = options.contentType;
+      }
+      const res = await sendWithRetry(
+        {
+          service: this.serviceType,
+          method,
+          url,
+          path: path.split('?')[0],
+          headers,
+          body,
+          idempotent: options.idempotent,
+          signal: options.signal,
+          timeoutMs: options.timeoutMs,
+        },
+        this.session.policy,
+        this.session.fetchImpl,
+      );
+      const text = await res.text();
+      if (res.status === 401) {
+        this.session.invalidate(token);
+        if (reauth === 0) continue;
+        throw new OpenStackAuthError(`${this.serviceType} rejected a fresh token (HTTP 401) for ${method} ${path.split('?')[0]}`, 401);
+      }
+      if (res.status < 400) return { status: res.status, headers: res.headers, text };
+      const detail = errorDetail(text).split(token.value).join('***');
+      if (res.status === 404 && options.subject) throw new OpenStackNotFoundError(options.subject.resource, options.subject.id);
+      if (options.subject && (res.status === 409 || options.conflictStatuses?.includes(res.status))) {
+        throw new OpenStackConflictError(options.subject.resource, options.subject.id, res.status, detail);
+      }
+      throw new OpenStackHttpError(this.serviceType, method, path.split('?')[0], res.status, detail);
+    }
+  }
+
+  /** GET and validate a JSON body. */
+  async getJson<T extends z.ZodType>(path: string, schema: T, options: CallOptions = {}): Promise<z.infer<T>> {
+    const res = await this.call('GET', path, options);
+    return parseBody(schema, res.text, this.serviceType, path.split('?')[0]);
+  }
+
+  /** Send and validate a JSON response body. */
+  async sendJson<T extends z.ZodType>(method: string, path: string, schema: T, options: CallOptions = {}): Promise<z.infer<T>> {
+    const res = await this.call(method, path, options);
+    return parseBody(schema, res.text, this.serviceType, path.split('?')[0]);
+  }
+
+  /** DELETE where 404 means "already gone": resolves `false` then, `true` when this call deleted it. */
+  async deleteIdempotent(path: string, subject: Subject, options: CallOptions = {}): Promise<boolean> {
+    try {
+      await this.call('DELETE', path, { ...options, subject });
+      return true;
+    } catch (err) {
+      if (err instanceof OpenStackNotFoundError) return false;
+      throw err;
+    }
+  }
+}
