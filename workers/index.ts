@@ -9,8 +9,10 @@ export {
   resolveTemporalTarget,
   summarizeTarget,
   TemporalSettingsError,
+  TemporalUnreachableError,
   type AddressSource,
   type TemporalTarget,
   type TemporalTargetSummary,
 } from './temporal-connection.js';
 export { bundleWorkflows, readWorkflowBundle, WORKFLOWS_PATH, type WorkflowBundle } from './workflow-bundle.js';
+export { installRuntime, runWorkerProcess, type WorkerProcessOptions } from './worker-process.js';

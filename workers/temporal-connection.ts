@@ -10,13 +10,24 @@ import { type StratusConfig } from '../config/schema.js';
 /** The namespace used when neither the environment nor the config names one. */
 export const DEFAULT_NAMESPACE = 'default';
 
-/** The Temporal settings cannot be used (bad profile, unreadable certificate, half a key pair). */
+/** The Temporal settings cannot be used (no address, bad profile, unreadable certificate, half a key pair). */
 export class TemporalSettingsError extends Error {
-  override readonly name = 'TemporalSettingsError';
+  override readonly name: string = 'TemporalSettingsError';
+}
+
+/** The settings were fine but the server did not answer (down, wrong port, TLS mismatch). */
+export class TemporalUnreachableError extends Error {
+  override readonly name = 'TemporalUnreachableError';
+  constructor(
+    readonly address: string,
+    reason: string,
+  ) {
+    super(`cannot connect to Temporal at ${address}: ${reason}`);
+  }
 }
 
 /** Where the Temporal address came from, for messages ("using … from TEMPORAL_ADDRESS"). */
-export type AddressSource = 'environment' | 'profile' | 'config';
+export type AddressSource = 'environment' | 'profile' | 'config' | 'embedded';
 
 /** A resolved Temporal target. `connectionOptions` may hold the API key: never log it. */
 export interface TemporalTarget {
@@ -112,7 +123,7 @@ export async function connectWorker(target: TemporalTarget): Promise<NativeConne
   try {
     return await NativeConnection.connect(target.connectionOptions);
   } catch (error) {
-    throw new TemporalSettingsError(`cannot connect to Temporal at ${address}: ${redact((error as Error).message, target)}`);
+    throw new TemporalUnreachableError(address, redact((error as Error).message, target));
   }
 }
 
@@ -123,7 +134,7 @@ export async function connectClient(target: TemporalTarget): Promise<Connection>
   try {
     return await Connection.connect(stripUndefined({ address, tls, apiKey, metadata }));
   } catch (error) {
-    throw new TemporalSettingsError(`cannot connect to Temporal at ${address}: ${redact((error as Error).message, target)}`);
+    throw new TemporalUnreachableError(address, redact((error as Error).message, target));
   }
 }
 

@@ -1,0 +1,76 @@
+import { type Command } from 'commander';
+import { resolve } from 'node:path';
+import { resolveConfigPath } from '../config/load.js';
+import { type TemporalTarget } from '../workers/index.js';
+import { type EmbeddedServer } from './embedded.js';
+import { CliError, type CliIo, EXIT_USAGE } from './output.js';
+import { loadCommandConfig, outputFor, parsePort } from './context.js';
+import { shutdownSignal } from './signals.js';
+import { loadBundleFromEnv, readyMessage } from './worker-common.js';
+
+/**
+ * `stratus dev`: everything in one process — the embedded Temporal server (unless the
+ * environment names a server) plus workers for the configured task queues.
+ */
+export function registerDevCommand(program: Command, io: CliIo): void {
+  program
+    .command('dev')
+    .description('embedded Temporal server + workers in one process (what `npm start` runs); stops on Ctrl-C/SIGTERM')
+    .option('-p, --port <port>', 'embedded server gRPC port, 0 picks a free one (default: dev.port, 7233)', parsePort)
+    .option('--db <file>', 'embedded server state file (default: dev.dbFile, .stratus/dev.db)')
+    .action(async (opts: { port?: number; db?: string }, command: Command) => {
+      const loaded = loadCommandConfig(command, io, true);
+      const out = outputFor(command, io);
+      const { resolveTemporalTarget, runWorkerProcess, summarizeTarget } = await import('../workers/index.js');
+      const external = resolveTemporalTarget(loaded.config, io.env);
+      if (external.address !== undefined && (opts.port !== undefined || opts.db !== undefined)) {
+        throw new CliError(
+          `--port and --db configure the embedded server, but Temporal is set to ${external.address} ` +
+            `(from ${external.addressSource}); unset TEMPORAL_ADDRESS / temporal.address to use the embedded server`,
+          EXIT_USAGE,
+        );
+      }
+      const signal = shutdownSignal();
+      let target: TemporalTarget = external;
+      let server: EmbeddedServer | undefined;
+      if (external.address === undefined) {
+        const dbFile = opts.db !== undefined ? resolve(io.cwd, opts.db) : resolveConfigPath(loaded, loaded.config.dev.dbFile);
+        const { startServer } = await import('./embedded.js');
+        server = await startServer({
+          port: opts.port ?? loaded.config.dev.port,
+          host: loaded.config.dev.host,
+          dbFile,
+          namespace: external.namespace,
+        });
+        target = {
+          address: server.address,
+          addressSource: 'embedded',
+          namespace: external.namespace,
+          connectionOptions: { address: server.address },
+        };
+        out.event(
+          'server',
+          { address: server.address, port: server.port, namespace: target.namespace, dbFile },
+          `Temporal server (embedded) listening on ${server.address} (namespace ${target.namespace}, state in ${dbFile})`,
+        );
+      } else {
+        out.event(
+          'temporal',
+          { temporal: summarizeTarget(external) },
+          `Using Temporal at ${external.address} (from ${external.addressSource}, namespace ${external.namespace})`,
+        );
+      }
+      try {
+        await runWorkerProcess({
+          loaded,
+          target,
+          signal,
+          workflowBundle: await loadBundleFromEnv(io),
+          onReady: (info) => out.event('ready', { temporal: info.target, taskQueues: info.taskQueues }, readyMessage(info)),
+        });
+      } finally {
+        await server?.close();
+      }
+      out.event('stopped', {}, 'stopped');
+    });
+}
