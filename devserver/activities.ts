@@ -1,0 +1,265 @@
+// Activity tasks: dispatch, heartbeats, the four timeouts, retries with backoff, cancellation.
+// As on the real server, ActivityTaskStarted is written only when the activity closes, together
+// with its close event, carrying the final attempt number and the last failure.
+import { randomUUID } from 'node:crypto';
+import { decideRetry } from './activity-rules.js';
+import { type Engine, type TokenData, decodeToken, encodeToken } from './engine.js';
+import { type Msg, notFound, ts } from './proto.js';
+import type { ActivityState, Run } from './types.js';
+
+const dur = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
+
+export function enqueueActivity(engine: Engine, run: Run, a: ActivityState): void {
+  if (!engine.isOpen(run) || a.nonce < 0) return;
+  a.state = 'scheduled';
+  a.attemptScheduledTime = engine.clock.now();
+  const nonce = a.nonce;
+  if (a.scheduleToCloseMs > 0 && !a.deadlineTimer) {
+    a.deadlineTimer = engine.clock.at(a.firstScheduledTime + a.scheduleToCloseMs, () => timeOut(engine, run, a, 'TIMEOUT_TYPE_SCHEDULE_TO_CLOSE'));
+  }
+  if (a.scheduleToStartMs > 0) {
+    const cancel = engine.clock.after(a.scheduleToStartMs, () => {
+      if (a.state === 'scheduled' && a.nonce === nonce) timeOut(engine, run, a, 'TIMEOUT_TYPE_SCHEDULE_TO_START');
+    });
+    a.timers.push(cancel);
+  }
+  engine.activityQueues.add(a.taskQueue, {
+    valid: () => a.state === 'scheduled' && a.nonce === nonce && engine.isOpen(run),
+    start: (identity) => startActivity(engine, run, a, nonce, identity),
+  });
+  engine.changed();
+}
+
+function startActivity(engine: Engine, run: Run, a: ActivityState, nonce: number, identity: string): Msg | undefined {
+  if (a.state !== 'scheduled' || a.nonce !== nonce || !engine.isOpen(run)) return undefined;
+  const now = engine.clock.now();
+  a.state = 'started';
+  a.startedTime = now;
+  a.identity = identity;
+  a.requestId = randomUUID();
+  a.nonce = engine.nextNonce();
+  engine.activityStarted();
+  armAttemptTimers(engine, run, a);
+  return {
+    taskToken: encodeToken({ k: 'a', ns: run.namespace, wid: run.workflowId, rid: run.runId, n: a.nonce, e: a.scheduledEventId }),
+    workflowNamespace: run.namespace,
+    workflowType: { name: run.workflowType },
+    workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+    activityType: { name: a.activityType },
+    activityId: a.activityId,
+    header: a.header,
+    input: a.input,
+    heartbeatDetails: a.heartbeatDetails,
+    scheduledTime: ts(a.firstScheduledTime),
+    currentAttemptScheduledTime: ts(a.attemptScheduledTime),
+    startedTime: ts(now),
+    attempt: a.attempt,
+    scheduleToCloseTimeout: dur(a.scheduleToCloseMs),
+    startToCloseTimeout: dur(a.startToCloseMs),
+    heartbeatTimeout: dur(a.heartbeatMs),
+    retryPolicy: a.retryPolicy,
+  };
+}
+
+/** start-to-close and heartbeat timers of the current attempt */
+function armAttemptTimers(engine: Engine, run: Run, a: ActivityState): void {
+  const nonce = a.nonce;
+  if (a.startToCloseMs > 0) {
+    a.timers.push(engine.clock.after(a.startToCloseMs, () => {
+      if (a.nonce === nonce && a.state === 'started') attemptFailed(engine, run, a, timeoutFailure('TIMEOUT_TYPE_START_TO_CLOSE', a));
+    }));
+  }
+  armHeartbeatTimer(engine, run, a);
+}
+
+function armHeartbeatTimer(engine: Engine, run: Run, a: ActivityState): void {
+  if (a.heartbeatMs <= 0) return;
+  const nonce = a.nonce;
+  const beat = a.lastHeartbeatTime ?? 0;
+  a.timers.push(engine.clock.after(a.heartbeatMs, () => {
+    if (a.nonce === nonce && a.state === 'started' && (a.lastHeartbeatTime ?? 0) === beat) {
+      attemptFailed(engine, run, a, timeoutFailure('TIMEOUT_TYPE_HEARTBEAT', a));
+    }
+  }));
+}
+
+function timeoutFailure(timeoutType: string, a: ActivityState): Msg {
+  const kind = timeoutType.replace('TIMEOUT_TYPE_', '').toLowerCase().split('_').map((w) => w[0]!.toUpperCase() + w.slice(1)).join('');
+  return {
+    message: `activity ${kind} timeout`,
+    source: 'Server',
+    timeoutFailureInfo: { timeoutType, lastHeartbeatDetails: a.heartbeatDetails },
+  };
+}
+
+/** An attempt ended in failure (worker-reported or a start-to-close/heartbeat timeout). */
+function attemptFailed(engine: Engine, run: Run, a: ActivityState, failure: Msg, identity?: string): void {
+  const decision = decideRetry({
+    policy: a.retryPolicy,
+    attempt: a.attempt,
+    failure,
+    now: engine.clock.now(),
+    firstScheduledTime: a.firstScheduledTime,
+    scheduleToCloseMs: a.scheduleToCloseMs,
+  });
+  const isTimeout = !!failure.timeoutFailureInfo;
+  if (decision.retry) {
+    endAttempt(engine, a);
+    a.lastFailure = failure;
+    a.attempt++;
+    a.state = 'backoff';
+    a.nonce = engine.nextNonce();
+    a.timers.push(engine.clock.after(decision.delayMs, () => enqueueActivity(engine, run, a)));
+    engine.changed();
+    return;
+  }
+  close(engine, run, a, (startedEventId) => {
+    if (isTimeout) {
+      engine.append(run, 'ACTIVITY_TASK_TIMED_OUT', 'activityTaskTimedOutEventAttributes', {
+        failure: { ...failure, cause: a.lastFailure },
+        scheduledEventId: a.scheduledEventId,
+        startedEventId,
+        retryState: decision.retryState,
+      });
+    } else {
+      engine.append(run, 'ACTIVITY_TASK_FAILED', 'activityTaskFailedEventAttributes', {
+        failure,
+        scheduledEventId: a.scheduledEventId,
+        startedEventId,
+        identity: identity ?? a.identity,
+        retryState: decision.retryState,
+      });
+    }
+  });
+}
+
+function timeOut(engine: Engine, run: Run, a: ActivityState, timeoutType: string): void {
+  if (!run.activities.has(a.scheduledEventId) || !engine.isOpen(run)) return;
+  close(engine, run, a, (startedEventId) => {
+    engine.append(run, 'ACTIVITY_TASK_TIMED_OUT', 'activityTaskTimedOutEventAttributes', {
+      failure: { ...timeoutFailure(timeoutType, a), cause: a.lastFailure },
+      scheduledEventId: a.scheduledEventId,
+      startedEventId,
+      retryState: 'RETRY_STATE_TIMEOUT',
+    });
+  });
+}
+
+/** Ends the current attempt: stops its timers (not the overall deadline). */
+function endAttempt(engine: Engine, a: ActivityState): void {
+  if (a.state === 'started') engine.activityStopped();
+  a.state = 'backoff';
+  for (const cancel of a.timers.splice(0)) cancel();
+}
+
+/** Closes the activity: writes Started (if it ran) and the close event, then wakes the workflow. */
+function close(engine: Engine, run: Run, a: ActivityState, writeClose: (startedEventId: number) => void): void {
+  const wasStarted = a.state === 'started';
+  engine.dropActivity(a);
+  run.activities.delete(a.scheduledEventId);
+  const lastFailure = a.lastFailure;
+  engine.deliver(run, () => {
+    let startedEventId = 0;
+    if (wasStarted) {
+      startedEventId = engine.append(run, 'ACTIVITY_TASK_STARTED', 'activityTaskStartedEventAttributes', {
+        scheduledEventId: a.scheduledEventId,
+        identity: a.identity,
+        requestId: a.requestId,
+        attempt: a.attempt,
+        lastFailure,
+      });
+    }
+    writeClose(startedEventId);
+  });
+  engine.changed();
+}
+
+function activityFor(engine: Engine, token: TokenData): { run: Run; a: ActivityState } {
+  const run = engine.runsById.get(token.rid);
+  const a = run?.activities.get(token.e ?? -1);
+  if (!run || !a || token.k !== 'a' || a.nonce !== token.n || a.state !== 'started' || !engine.isOpen(run)) {
+    throw notFound('invalid activityID or activity already timed out or invoking workflow is completed');
+  }
+  return { run, a };
+}
+
+export function respondActivityCompleted(engine: Engine, req: Msg): Msg {
+  const { run, a } = activityFor(engine, decodeToken(req.taskToken));
+  close(engine, run, a, (startedEventId) => {
+    engine.append(run, 'ACTIVITY_TASK_COMPLETED', 'activityTaskCompletedEventAttributes', {
+      result: req.result,
+      scheduledEventId: a.scheduledEventId,
+      startedEventId,
+      identity: req.identity,
+    });
+  });
+  return {};
+}
+
+export function respondActivityFailed(engine: Engine, req: Msg): Msg {
+  const { run, a } = activityFor(engine, decodeToken(req.taskToken));
+  if (req.lastHeartbeatDetails) a.heartbeatDetails = req.lastHeartbeatDetails;
+  attemptFailed(engine, run, a, req.failure ?? { message: 'activity failed' }, req.identity);
+  return { failures: [] };
+}
+
+export function respondActivityCanceled(engine: Engine, req: Msg): Msg {
+  const { run, a } = activityFor(engine, decodeToken(req.taskToken));
+  close(engine, run, a, (startedEventId) => {
+    engine.append(run, 'ACTIVITY_TASK_CANCELED', 'activityTaskCanceledEventAttributes', {
+      details: req.details,
+      latestCancelRequestedEventId: a.cancelRequestedEventId ?? 0,
+      scheduledEventId: a.scheduledEventId,
+      startedEventId,
+      identity: req.identity,
+    });
+  });
+  return {};
+}
+
+export function recordHeartbeat(engine: Engine, req: Msg): Msg {
+  const { run, a } = activityFor(engine, decodeToken(req.taskToken));
+  if (req.details) a.heartbeatDetails = req.details;
+  a.lastHeartbeatTime = engine.clock.now();
+  armHeartbeatTimer(engine, run, a);
+  return { cancelRequested: a.cancelRequested, activityPaused: false, activityReset: false };
+}
+
+/** RequestCancelActivityTask: an activity not yet running is canceled at once; returns true if so. */
+export function requestCancelActivity(engine: Engine, run: Run, scheduledEventId: number, cancelEventId: number): boolean {
+  const a = run.activities.get(scheduledEventId);
+  if (!a) return false;
+  a.cancelRequested = true;
+  a.cancelRequestedEventId = cancelEventId;
+  if (a.state === 'started') return false;
+  engine.dropActivity(a);
+  run.activities.delete(scheduledEventId);
+  engine.append(run, 'ACTIVITY_TASK_CANCELED', 'activityTaskCanceledEventAttributes', {
+    latestCancelRequestedEventId: cancelEventId,
+    scheduledEventId,
+    startedEventId: 0,
+  });
+  return true;
+}
+
+/** For DescribeWorkflowExecution. */
+export function describePendingActivity(a: ActivityState): Msg {
+  return {
+    activityId: a.activityId,
+    activityType: { name: a.activityType },
+    state: a.cancelRequested
+      ? 'PENDING_ACTIVITY_STATE_CANCEL_REQUESTED'
+      : a.state === 'started'
+        ? 'PENDING_ACTIVITY_STATE_STARTED'
+        : 'PENDING_ACTIVITY_STATE_SCHEDULED',
+    heartbeatDetails: a.heartbeatDetails,
+    lastHeartbeatTime: a.lastHeartbeatTime ? ts(a.lastHeartbeatTime) : undefined,
+    lastStartedTime: a.startedTime ? ts(a.startedTime) : undefined,
+    attempt: a.attempt,
+    maximumAttempts: a.retryPolicy.maximumAttempts ?? 0,
+    scheduledTime: ts(a.attemptScheduledTime),
+    expirationTime: a.scheduleToCloseMs > 0 ? ts(a.firstScheduledTime + a.scheduleToCloseMs) : undefined,
+    lastFailure: a.lastFailure,
+    lastWorkerIdentity: a.identity,
+  };
+}

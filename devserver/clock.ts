@@ -1,0 +1,122 @@
+// The server's clock. In test mode (time skipping) it is virtual: when time skipping is unlocked and
+// nothing is running (no workflow or activity task scheduled or started), it jumps straight to the
+// next timer. In dev mode it is the wall clock and timers fire in real time.
+
+interface Timer {
+  id: number;
+  at: number;
+  fn: () => void;
+}
+
+export class Clock {
+  private offset = 0;
+  private timers: Timer[] = [];
+  private nextId = 1;
+  private realTimer: NodeJS.Timeout | undefined;
+  private lockCount: number;
+  private skipScheduled = false;
+  private closed = false;
+  /** Returns true while something runs that must finish before virtual time may jump. */
+  busy: () => boolean = () => false;
+
+  constructor(readonly timeSkipping: boolean) {
+    // Like Temporal's test server, time skipping starts locked; clients unlock it while they wait.
+    this.lockCount = timeSkipping ? 1 : Number.POSITIVE_INFINITY;
+  }
+
+  now(): number {
+    return Date.now() + this.offset;
+  }
+
+  /** Runs `fn` at virtual time `at`; returns a cancel function. */
+  at(at: number, fn: () => void): () => void {
+    const timer: Timer = { id: this.nextId++, at, fn };
+    // keep sorted by (at, id): timers due at the same instant fire in creation order
+    let i = this.timers.length;
+    while (i > 0 && this.timers[i - 1]!.at > at) i--;
+    this.timers.splice(i, 0, timer);
+    this.arm();
+    return () => {
+      const idx = this.timers.indexOf(timer);
+      if (idx >= 0) {
+        this.timers.splice(idx, 1);
+        this.arm();
+      }
+    };
+  }
+
+  after(ms: number, fn: () => void): () => void {
+    return this.at(this.now() + Math.max(0, ms), fn);
+  }
+
+  lock(): void {
+    if (this.timeSkipping) this.lockCount++;
+  }
+
+  unlock(): void {
+    if (!this.timeSkipping) return;
+    if (this.lockCount > 0) this.lockCount--;
+    this.poke();
+  }
+
+  get locked(): boolean {
+    return this.lockCount > 0;
+  }
+
+  /** Advances virtual time by `ms` as a client's sleep: timers due on the way fire in order. */
+  async sleep(ms: number): Promise<void> {
+    if (!this.timeSkipping) {
+      await new Promise((r) => setTimeout(r, ms));
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      this.after(ms, resolve);
+      this.unlock();
+    });
+    this.lock();
+  }
+
+  /** Call after any state change: may fire due timers or skip time. */
+  poke(): void {
+    if (this.skipScheduled || this.closed) return;
+    this.skipScheduled = true;
+    setImmediate(() => {
+      this.skipScheduled = false;
+      this.fireDue();
+      if (this.timeSkipping && !this.locked && this.timers.length > 0 && !this.busy()) {
+        const first = this.timers[0]!;
+        const now = this.now();
+        if (first.at > now) this.offset += first.at - now;
+        this.fireDue();
+      }
+      this.arm();
+    });
+  }
+
+  private fireDue(): void {
+    const now = this.now();
+    while (this.timers.length > 0 && this.timers[0]!.at <= now) {
+      const t = this.timers.shift()!;
+      try {
+        t.fn();
+      } catch (err) {
+        console.error('stratus-temporal: timer callback failed', err);
+      }
+    }
+  }
+
+  private arm(): void {
+    if (this.realTimer) clearTimeout(this.realTimer);
+    this.realTimer = undefined;
+    if (this.closed || this.timers.length === 0) return;
+    const delay = Math.max(0, Math.min(this.timers[0]!.at - this.now(), 2 ** 31 - 1));
+    this.realTimer = setTimeout(() => this.poke(), delay);
+    this.realTimer.unref?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.realTimer) clearTimeout(this.realTimer);
+    this.timers = [];
+  }
+}

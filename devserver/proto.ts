@@ -1,0 +1,115 @@
+// gRPC service definitions built from the protobufjs root that @temporalio/proto ships, so the
+// server speaks exactly the API the SDK was compiled against (no vendored .proto files).
+import * as grpc from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import type * as protobuf from 'protobufjs';
+
+const require = createRequire(import.meta.url);
+const jsonModule = require('@temporalio/proto/protos/json-module.js') as { default?: protobuf.Root } & protobuf.Root;
+export const root: protobuf.Root = jsonModule.default ?? jsonModule;
+
+/** Plain decoded message: camelCase fields, int64 as number, enums as their string names. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Msg = Record<string, any>;
+
+const toObjectOptions: protobuf.IConversionOptions = { longs: Number, enums: String, defaults: false };
+
+const typeCache = new Map<string, protobuf.Type>();
+export function type(name: string): protobuf.Type {
+  let t = typeCache.get(name);
+  if (!t) {
+    t = root.lookupType(name);
+    typeCache.set(name, t);
+  }
+  return t;
+}
+
+export function decode(typeName: string, buf: Uint8Array): Msg {
+  const t = type(typeName);
+  return t.toObject(t.decode(buf), toObjectOptions);
+}
+
+export function encode(typeName: string, obj: Msg): Buffer {
+  const t = type(typeName);
+  return Buffer.from(t.encode(t.fromObject(obj)).finish());
+}
+
+/** `google.protobuf.Any`: this root keeps the proto field name `type_url` (not `typeUrl`). */
+export function packAny(typeName: string, obj: Msg): Msg {
+  return { type_url: `type.googleapis.com/${typeName}`, value: encode(typeName, obj) };
+}
+
+export function unpackAny(any: Msg | undefined): { typeName: string; value: Msg } | undefined {
+  const url = any?.type_url ?? any?.typeUrl;
+  if (!url) return undefined;
+  const typeName = String(url).replace(/^type\.googleapis\.com\//, '');
+  return { typeName, value: decode(typeName, any!.value as Uint8Array) };
+}
+
+export type Handler = (request: Msg, call: grpc.ServerUnaryCall<Msg, Msg>) => Promise<Msg> | Msg;
+
+/** Builds a grpc-js service definition for a fully-qualified service name from the root. */
+export function serviceDefinition(serviceName: string): { definition: grpc.ServiceDefinition; methods: string[] } {
+  const service = root.lookupService(serviceName);
+  const definition: Record<string, grpc.MethodDefinition<Msg, Msg>> = {};
+  const methods: string[] = [];
+  for (const method of Object.values(service.methods)) {
+    method.resolve();
+    const reqType = method.resolvedRequestType!.fullName.replace(/^\./, '');
+    const resType = method.resolvedResponseType!.fullName.replace(/^\./, '');
+    methods.push(method.name);
+    definition[method.name] = {
+      path: `/${serviceName}/${method.name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (obj: Msg) => encode(reqType, obj),
+      requestDeserialize: (buf: Buffer) => decode(reqType, buf),
+      responseSerialize: (obj: Msg) => encode(resType, obj),
+      responseDeserialize: (buf: Buffer) => decode(resType, buf),
+    };
+  }
+  return { definition: definition as grpc.ServiceDefinition, methods };
+}
+
+/** An error carrying a gRPC status code and, optionally, a typed `google.rpc.Status` detail. */
+export class GrpcError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    message: string,
+    readonly detail?: { typeName: string; value: Msg },
+  ) {
+    super(message);
+    this.name = 'GrpcError';
+  }
+
+  toServiceError(): Partial<grpc.StatusObject> & { code: grpc.status; details: string; metadata: grpc.Metadata } {
+    const metadata = new grpc.Metadata();
+    if (this.detail) {
+      const status = {
+        code: this.code,
+        message: this.message,
+        details: [packAny(this.detail.typeName, this.detail.value)],
+      };
+      metadata.set('grpc-status-details-bin', encode('google.rpc.Status', status));
+    }
+    return { code: this.code, details: this.message, metadata };
+  }
+}
+
+export const notFound = (message: string, detail?: GrpcError['detail']) => new GrpcError(grpc.status.NOT_FOUND, message, detail);
+export const invalidArgument = (message: string) => new GrpcError(grpc.status.INVALID_ARGUMENT, message);
+export const alreadyExists = (message: string, detail?: GrpcError['detail']) => new GrpcError(grpc.status.ALREADY_EXISTS, message, detail);
+export const failedPrecondition = (message: string) => new GrpcError(grpc.status.FAILED_PRECONDITION, message);
+export const unimplemented = (method: string) =>
+  new GrpcError(grpc.status.UNIMPLEMENTED, `${method} is not implemented by the stratus embedded Temporal server`);
+
+/** Timestamp / Duration helpers (milliseconds <-> {seconds, nanos}). */
+export function ts(ms: number): Msg {
+  return { seconds: Math.floor(ms / 1000), nanos: Math.round((ms % 1000) * 1e6) };
+}
+export function tsToMs(t: Msg | undefined | null): number | undefined {
+  if (!t) return undefined;
+  return Number(t.seconds ?? 0) * 1000 + Math.floor(Number(t.nanos ?? 0) / 1e6);
+}
+export const durationToMs = tsToMs;
+export const msToDuration = ts;

@@ -1,0 +1,405 @@
+// gRPC handlers: WorkflowService, OperatorService and TestService over the engine. Anything not
+// implemented answers UNIMPLEMENTED with the method's name (never a hang).
+import * as grpc from '@grpc/grpc-js';
+import { randomUUID } from 'node:crypto';
+import {
+  describePendingActivity,
+  recordHeartbeat,
+  respondActivityCanceled,
+  respondActivityCompleted,
+  respondActivityFailed,
+} from './activities.js';
+import { encodeUpdateRequest, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './commands.js';
+import { type Engine, decodeToken } from './engine.js';
+import { GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceDefinition, ts, durationToMs, unimplemented } from './proto.js';
+import type { Run } from './types.js';
+import { parseQuery } from './visibility.js';
+
+const POLL_TIMEOUT_MS = 55_000;
+export const SERVER_VERSION = '1.27.0+stratus';
+
+export function workflowServiceHandlers(engine: Engine): Record<string, Handler> {
+  const ns = (req: Msg) => engine.namespace(req.namespace).name;
+  const onCancel = (call: grpc.ServerUnaryCall<Msg, Msg>) => (cancel: () => void) => call.on('cancelled', cancel);
+
+  return {
+    GetSystemInfo: () => ({
+      serverVersion: SERVER_VERSION,
+      capabilities: {
+        signalAndQueryHeader: true,
+        internalErrorDifferentiation: true,
+        activityFailureIncludeHeartbeat: true,
+        supportsSchedules: false,
+        encodedFailureAttributes: true,
+        buildIdBasedVersioning: false,
+        upsertMemo: true,
+        eagerWorkflowStart: false,
+        sdkMetadata: true,
+        countGroupByExecutionStatus: false,
+        nexus: false,
+      },
+    }),
+
+    DescribeNamespace: (req) => {
+      const n = engine.namespace(req.namespace || undefined);
+      return describeNamespace(n);
+    },
+    ListNamespaces: () => ({ namespaces: [...engine.namespaces.values()].map(describeNamespace) }),
+    RegisterNamespace: (req) => {
+      if (!req.namespace) throw invalidArgument('Namespace name is not set on request.');
+      if (engine.namespaces.has(req.namespace)) throw new GrpcError(grpc.status.ALREADY_EXISTS, 'Namespace already exists.');
+      engine.registerNamespace(req.namespace, durationToMs(req.workflowExecutionRetentionPeriod) ?? 86_400_000, req.description);
+      return {};
+    },
+
+    StartWorkflowExecution: (req) => {
+      ns(req);
+      const { run, started } = engine.startWorkflow(req);
+      return { runId: run.runId, started, status: run.status };
+    },
+
+    SignalWithStartWorkflowExecution: (req) => {
+      ns(req);
+      const runs = engine.runsOf(req.namespace, req.workflowId);
+      const current = runs[runs.length - 1];
+      if (current && engine.isOpen(current)) {
+        engine.signal(current, { signalName: req.signalName, input: req.signalInput, identity: req.identity, header: req.header, requestId: req.requestId });
+        return { runId: current.runId, started: false };
+      }
+      const { run } = engine.startWorkflow(
+        { ...req, workflowIdConflictPolicy: 'WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING' },
+        {
+          onStarted: (r) =>
+            engine.append(r, 'WORKFLOW_EXECUTION_SIGNALED', 'workflowExecutionSignaledEventAttributes', {
+              signalName: req.signalName,
+              input: req.signalInput,
+              identity: req.identity,
+              header: req.header,
+            }),
+        },
+      );
+      return { runId: run.runId, started: true };
+    },
+
+    SignalWorkflowExecution: (req) => {
+      const run = engine.findRun(ns(req), req.workflowExecution, { mustBeOpen: true });
+      if (!req.signalName) throw invalidArgument('SignalName is not set on request.');
+      engine.signal(run, req);
+      return {};
+    },
+
+    RequestCancelWorkflowExecution: (req) => {
+      const run = engine.findRun(ns(req), req.workflowExecution, { mustBeOpen: true });
+      engine.requestCancel(run, req);
+      return {};
+    },
+
+    TerminateWorkflowExecution: (req) => {
+      const run = engine.findRun(ns(req), req.workflowExecution, { mustBeOpen: true });
+      engine.terminate(run, req.reason, req.details, req.identity);
+      return {};
+    },
+
+    PollWorkflowTaskQueue: async (req, call) => {
+      ns(req);
+      const name = req.taskQueue?.name;
+      if (!name) throw invalidArgument('TaskQueue is not set on request.');
+      const task = await engine.workflowQueues.poll(name, req.identity ?? '', POLL_TIMEOUT_MS, onCancel(call));
+      return task ?? {};
+    },
+
+    RespondWorkflowTaskCompleted: (req) => respondWorkflowTaskCompleted(engine, req),
+    RespondWorkflowTaskFailed: (req) => respondWorkflowTaskFailed(engine, req),
+
+    RespondQueryTaskCompleted: (req) => {
+      engine.answerQuery(decodeToken(req.taskToken), req);
+      return {};
+    },
+
+    PollActivityTaskQueue: async (req, call) => {
+      ns(req);
+      const name = req.taskQueue?.name;
+      if (!name) throw invalidArgument('TaskQueue is not set on request.');
+      const task = await engine.activityQueues.poll(name, req.identity ?? '', POLL_TIMEOUT_MS, onCancel(call));
+      return task ?? {};
+    },
+
+    RespondActivityTaskCompleted: (req) => respondActivityCompleted(engine, req),
+    RespondActivityTaskFailed: (req) => respondActivityFailed(engine, req),
+    RespondActivityTaskCanceled: (req) => respondActivityCanceled(engine, req),
+    RecordActivityTaskHeartbeat: (req) => recordHeartbeat(engine, req),
+
+    QueryWorkflow: async (req) => {
+      const run = engine.findRun(ns(req), req.execution);
+      if (!req.query?.queryType) throw invalidArgument('QueryType is not set on request.');
+      const reject = req.queryRejectCondition as string | undefined;
+      if (!engine.isOpen(run)) {
+        const cleanly = run.status === 'WORKFLOW_EXECUTION_STATUS_COMPLETED' || run.status === 'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW';
+        if (reject === 'QUERY_REJECT_CONDITION_NOT_OPEN' || (reject === 'QUERY_REJECT_CONDITION_NOT_COMPLETED_CLEANLY' && !cleanly)) {
+          return { queryRejected: { status: run.status } };
+        }
+      }
+      const result = await engine.query(run, req.query);
+      return { queryResult: result };
+    },
+
+    UpdateWorkflowExecution: async (req) => {
+      const run = engine.findRun(ns(req), req.workflowExecution);
+      if (req.firstExecutionRunId && run.firstRunId !== req.firstExecutionRunId) throw notFound('workflow execution not found (first execution run id mismatch)');
+      const u = engine.admitUpdate(run, req.request, encodeUpdateRequest(req.request));
+      return engine.waitUpdate(run, u, req.waitPolicy?.lifecycleStage);
+    },
+
+    PollWorkflowExecutionUpdate: async (req) => {
+      const ref = req.updateRef ?? {};
+      const run = engine.findRun(ns(req), ref.workflowExecution);
+      const u = run.updates.get(ref.updateId);
+      if (!u) throw notFound(`update ${ref.updateId} not found`);
+      return engine.waitUpdate(run, u, req.waitPolicy?.lifecycleStage ?? 'UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED');
+    },
+
+    GetWorkflowExecutionHistory: async (req) => {
+      const run = engine.findRun(ns(req), req.execution);
+      if (req.historyEventFilterType === 'HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT') {
+        if (engine.isOpen(run) && req.waitNewEvent) await engine.waitForClose(run);
+        if (engine.isOpen(run)) {
+          return req.waitNewEvent ? { history: { events: [] }, nextPageToken: Buffer.from('close') } : { history: { events: [] } };
+        }
+        return { history: { events: [run.history[run.history.length - 1]] } };
+      }
+      let from = 0;
+      if (req.nextPageToken && (req.nextPageToken as Uint8Array).length > 0) {
+        from = Number(Buffer.from(req.nextPageToken as Uint8Array).toString('utf8'));
+        if (!Number.isInteger(from) || from < 0) throw invalidArgument('Invalid NextPageToken.');
+      }
+      if (req.waitNewEvent && from >= run.history.length && engine.isOpen(run)) await engine.waitForEvent(run, from);
+      const pageSize = Number(req.maximumPageSize) > 0 ? Number(req.maximumPageSize) : 1000;
+      const events = run.history.slice(from, from + pageSize);
+      const next = from + events.length;
+      const more = next < run.history.length || (req.waitNewEvent && engine.isOpen(run));
+      return { history: { events }, nextPageToken: more ? Buffer.from(String(next)) : undefined };
+    },
+
+    GetWorkflowExecutionHistoryReverse: (req) => {
+      const run = engine.findRun(ns(req), req.execution);
+      return { history: { events: [...run.history].reverse() } };
+    },
+
+    DescribeWorkflowExecution: (req) => {
+      const run = engine.findRun(ns(req), req.execution);
+      const dur = (ms: number) => (ms > 0 ? { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 } : undefined);
+      return {
+        executionConfig: {
+          taskQueue: { name: run.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+          workflowExecutionTimeout: dur(run.executionTimeoutMs),
+          workflowRunTimeout: dur(run.runTimeoutMs),
+          defaultWorkflowTaskTimeout: dur(run.wftTimeoutMs),
+        },
+        workflowExecutionInfo: executionInfo(run),
+        pendingActivities: [...run.activities.values()].map(describePendingActivity),
+        pendingChildren: [...run.children.values()]
+          .filter((c) => c.runId)
+          .map((c) => ({
+            workflowId: c.workflowId,
+            runId: c.runId,
+            workflowTypeName: c.workflowType,
+            initiatedId: c.initiatedEventId,
+            parentClosePolicy: c.parentClosePolicy,
+          })),
+        pendingWorkflowTask: run.wft
+          ? {
+              state: run.wft.startedEventId ? 'PENDING_WORKFLOW_TASK_STATE_STARTED' : 'PENDING_WORKFLOW_TASK_STATE_SCHEDULED',
+              scheduledTime: ts(run.wft.scheduledTime),
+              startedTime: run.wft.startedTime ? ts(run.wft.startedTime) : undefined,
+              attempt: run.wft.attempt,
+            }
+          : undefined,
+      };
+    },
+
+    ListWorkflowExecutions: (req) => {
+      const runs = listRuns(engine, ns(req), req.query);
+      const from = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken as Uint8Array).toString('utf8')) : 0;
+      const size = Number(req.pageSize) > 0 ? Number(req.pageSize) : 1000;
+      const page = runs.slice(from, from + size);
+      const next = from + page.length;
+      return { executions: page.map(executionInfo), nextPageToken: next < runs.length ? Buffer.from(String(next)) : undefined };
+    },
+
+    CountWorkflowExecutions: (req) => ({ count: listRuns(engine, ns(req), req.query).length }),
+
+    GetSearchAttributes: () => ({
+      keys: Object.fromEntries([...Object.entries(engine.searchAttributes.system()), ...engine.searchAttributes.custom.entries()]),
+    }),
+
+    ShutdownWorker: (req) => {
+      // tasks waiting on the worker's sticky queue go back to the normal queue at once
+      if (req.stickyTaskQueue) releaseStickyQueue(engine, req.stickyTaskQueue);
+      return {};
+    },
+
+    ResetStickyTaskQueue: (req) => {
+      const run = engine.findRun(ns(req), req.execution);
+      run.sticky = undefined;
+      return {};
+    },
+
+    ExecuteMultiOperation: async (req) => {
+      ns(req);
+      const [first, second] = (req.operations ?? []) as Msg[];
+      const start = first?.startWorkflow;
+      const update = second?.updateWorkflow;
+      if (!start || !update) throw invalidArgument('ExecuteMultiOperation supports exactly [startWorkflow, updateWorkflow].');
+      const { run, started } = engine.startWorkflow({ ...start, namespace: req.namespace });
+      const u = engine.admitUpdate(run, update.request, encodeUpdateRequest(update.request));
+      const updateResponse = await engine.waitUpdate(run, u, update.waitPolicy?.lifecycleStage);
+      return {
+        responses: [{ startWorkflow: { runId: run.runId, started, status: run.status } }, { updateWorkflow: updateResponse }],
+      };
+    },
+  };
+}
+
+function releaseStickyQueue(engine: Engine, queue: string): void {
+  engine.workflowQueues.drain(queue);
+  for (const run of engine.runsById.values()) {
+    if (run.sticky?.queue !== queue) continue;
+    run.sticky = undefined;
+    const wft = run.wft;
+    if (wft && wft.startedEventId === 0 && wft.queue === queue) {
+      wft.cancelTimeout?.();
+      engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
+        scheduledEventId: wft.scheduledEventId,
+        startedEventId: 0,
+        timeoutType: 'TIMEOUT_TYPE_SCHEDULE_TO_START',
+      });
+      run.wft = undefined;
+      engine.scheduleWorkflowTask(run);
+    }
+  }
+}
+
+function describeNamespace(n: { name: string; id: string; retentionMs: number; description?: string }): Msg {
+  return {
+    namespaceInfo: {
+      name: n.name,
+      state: 'NAMESPACE_STATE_REGISTERED',
+      description: n.description ?? '',
+      id: n.id,
+      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true, workerHeartbeats: false },
+      supportsSchedules: false,
+    },
+    config: {
+      workflowExecutionRetentionTtl: { seconds: Math.floor(n.retentionMs / 1000) },
+      historyArchivalState: 'ARCHIVAL_STATE_DISABLED',
+      visibilityArchivalState: 'ARCHIVAL_STATE_DISABLED',
+    },
+    isGlobalNamespace: false,
+  };
+}
+
+function listRuns(engine: Engine, namespace: string, query: string | undefined): Run[] {
+  const predicate = parseQuery(query ?? '', engine.searchAttributes);
+  const runs: Run[] = [];
+  for (const run of engine.runsById.values()) if (run.namespace === namespace && predicate(run)) runs.push(run);
+  return runs.sort((a, b) => b.startTime - a.startTime || (a.runId < b.runId ? -1 : 1));
+}
+
+export function executionInfo(run: Run): Msg {
+  return {
+    execution: { workflowId: run.workflowId, runId: run.runId },
+    type: { name: run.workflowType },
+    startTime: ts(run.startTime),
+    closeTime: run.closeTime !== undefined ? ts(run.closeTime) : undefined,
+    status: run.status,
+    historyLength: run.history.length,
+    parentExecution: run.parent ? { workflowId: run.parent.workflowId, runId: run.parent.runId } : undefined,
+    executionTime: ts(run.executionTime),
+    memo: run.memo,
+    searchAttributes: Object.keys(run.searchAttributes).length ? { indexedFields: run.searchAttributes } : undefined,
+    taskQueue: run.taskQueue,
+    stateTransitionCount: run.history.length,
+    historySizeBytes: run.history.length * 200,
+    firstRunId: run.firstRunId,
+  };
+}
+
+export function operatorServiceHandlers(engine: Engine): Record<string, Handler> {
+  return {
+    AddSearchAttributes: (req) => {
+      if (req.namespace) engine.namespace(req.namespace);
+      engine.searchAttributes.add(req.searchAttributes ?? {});
+      return {};
+    },
+    RemoveSearchAttributes: (req) => {
+      if (req.namespace) engine.namespace(req.namespace);
+      engine.searchAttributes.remove(req.searchAttributes ?? []);
+      return {};
+    },
+    ListSearchAttributes: (req) => {
+      if (req.namespace) engine.namespace(req.namespace);
+      return {
+        customAttributes: Object.fromEntries(engine.searchAttributes.custom),
+        systemAttributes: engine.searchAttributes.system(),
+        storageSchema: {},
+      };
+    },
+  };
+}
+
+export function testServiceHandlers(engine: Engine): Record<string, Handler> {
+  const clock = engine.clock;
+  return {
+    LockTimeSkipping: () => {
+      clock.lock();
+      return {};
+    },
+    UnlockTimeSkipping: () => {
+      clock.unlock();
+      return {};
+    },
+    Sleep: async (req) => {
+      await clock.sleep(durationToMs(req.duration) ?? 0);
+      return {};
+    },
+    SleepUntil: async (req) => {
+      await clock.sleep(Math.max(0, (durationToMs(req.timestamp) ?? 0) - clock.now()));
+      return {};
+    },
+    UnlockTimeSkippingWithSleep: async (req) => {
+      await clock.sleep(durationToMs(req.duration) ?? 0);
+      return {};
+    },
+    GetCurrentTime: () => ({ time: ts(clock.now()) }),
+  };
+}
+
+/** Adds a service to the server; methods without a handler answer UNIMPLEMENTED by name. */
+export function addService(server: grpc.Server, serviceName: string, handlers: Record<string, Handler>, log: (m: string) => void): void {
+  const { definition, methods } = serviceDefinition(serviceName);
+  const impl: grpc.UntypedServiceImplementation = {};
+  for (const method of methods) {
+    const handler = handlers[method];
+    impl[method] = (call: grpc.ServerUnaryCall<Msg, Msg>, callback: grpc.sendUnaryData<Msg>) => {
+      if (!handler) {
+        callback(unimplemented(`${serviceName.split('.').pop()}.${method}`).toServiceError());
+        return;
+      }
+      Promise.resolve()
+        .then(() => handler(call.request, call))
+        .then(
+          (response) => callback(null, response),
+          (err: unknown) => {
+            if (err instanceof GrpcError) {
+              callback(err.toServiceError());
+            } else {
+              const id = randomUUID();
+              log(`internal error in ${method} (${id}): ${(err as Error)?.stack ?? String(err)}`);
+              callback({ code: grpc.status.INTERNAL, details: `internal error ${id}: ${(err as Error)?.message ?? String(err)}` });
+            }
+          },
+        );
+    };
+  }
+  server.addService(definition, impl);
+}

@@ -1,0 +1,113 @@
+// Matching: per task queue, a FIFO of tasks and a FIFO of long-polling workers. A task whose
+// owner went away (run closed, task timed out) reports itself invalid and is skipped.
+
+export interface Task<R> {
+  /** Still worth handing out? */
+  valid(): boolean;
+  /** Turns the task into a poll response (records "started"); undefined = skip it. */
+  start(identity: string): R | undefined;
+}
+
+interface Poller<R> {
+  identity: string;
+  resolve(response: R | undefined): void;
+}
+
+class Queue<R> {
+  tasks: Task<R>[] = [];
+  pollers: Poller<R>[] = [];
+  lastPollTime = 0;
+}
+
+export class TaskQueues<R> {
+  private queues = new Map<string, Queue<R>>();
+
+  constructor(private readonly onChange: () => void) {}
+
+  private queue(name: string): Queue<R> {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue<R>();
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  add(name: string, task: Task<R>): void {
+    const q = this.queue(name);
+    while (q.pollers.length > 0) {
+      const poller = q.pollers.shift()!;
+      const response = task.valid() ? task.start(poller.identity) : undefined;
+      if (response !== undefined) {
+        poller.resolve(response);
+        this.onChange();
+        return;
+      }
+      q.pollers.unshift(poller);
+      return; // task went stale: drop it, keep the poller waiting
+    }
+    q.tasks.push(task);
+  }
+
+  /** Long-polls `name`: resolves with a task, or undefined after `timeoutMs` or on cancel. */
+  poll(name: string, identity: string, timeoutMs: number, onCancel: (cancel: () => void) => void): Promise<R | undefined> {
+    const q = this.queue(name);
+    q.lastPollTime = Date.now();
+    while (q.tasks.length > 0) {
+      const task = q.tasks.shift()!;
+      if (!task.valid()) continue;
+      const response = task.start(identity);
+      if (response !== undefined) {
+        this.onChange();
+        return Promise.resolve(response);
+      }
+    }
+    return new Promise((resolve) => {
+      let done = false;
+      const poller: Poller<R> = {
+        identity,
+        resolve: (r) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      const drop = () => {
+        const idx = q.pollers.indexOf(poller);
+        if (idx >= 0) q.pollers.splice(idx, 1);
+        poller.resolve(undefined);
+      };
+      const timer = setTimeout(drop, timeoutMs);
+      q.pollers.push(poller);
+      onCancel(drop);
+    });
+  }
+
+  /** Moves every task queued on `from` to `to` (a sticky queue whose worker shut down). */
+  drain(from: string): Task<R>[] {
+    const q = this.queues.get(from);
+    if (!q) return [];
+    const tasks = q.tasks.filter((t) => t.valid());
+    q.tasks = [];
+    for (const p of q.pollers.splice(0)) p.resolve(undefined);
+    this.queues.delete(from);
+    return tasks;
+  }
+
+  backlog(name: string): number {
+    return this.queues.get(name)?.tasks.filter((t) => t.valid()).length ?? 0;
+  }
+
+  hasPollers(name: string): boolean {
+    return (this.queues.get(name)?.pollers.length ?? 0) > 0;
+  }
+
+  lastPoll(name: string): number {
+    return this.queues.get(name)?.lastPollTime ?? 0;
+  }
+
+  closeAll(): void {
+    for (const q of this.queues.values()) for (const p of q.pollers.splice(0)) p.resolve(undefined);
+  }
+}

@@ -1,0 +1,135 @@
+// In-memory state of the embedded server. Events and requests are plain decoded protobuf
+// objects (see proto.ts): int64 as number, enums as their string names.
+import type { Msg } from './proto.js';
+
+export type RunStatus =
+  | 'WORKFLOW_EXECUTION_STATUS_RUNNING'
+  | 'WORKFLOW_EXECUTION_STATUS_COMPLETED'
+  | 'WORKFLOW_EXECUTION_STATUS_FAILED'
+  | 'WORKFLOW_EXECUTION_STATUS_CANCELED'
+  | 'WORKFLOW_EXECUTION_STATUS_TERMINATED'
+  | 'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW'
+  | 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT';
+
+export interface HistoryEvent extends Msg {
+  eventId: number;
+  eventType: string;
+}
+
+export interface WorkflowTask {
+  scheduledEventId: number;
+  startedEventId: number; // 0 while scheduled
+  attempt: number;
+  queue: string; // the task queue it was scheduled on (normal or a sticky queue)
+  sticky: boolean;
+  scheduledTime: number;
+  startedTime?: number;
+  identity?: string;
+  nonce: number;
+  cancelTimeout?: () => void;
+  /** update ids delivered with this task */
+  updates: string[];
+}
+
+export interface ActivityState {
+  scheduledEventId: number;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  input?: Msg;
+  header?: Msg;
+  scheduleToCloseMs: number;
+  scheduleToStartMs: number;
+  startToCloseMs: number;
+  heartbeatMs: number;
+  retryPolicy: Msg;
+  attempt: number;
+  state: 'scheduled' | 'started' | 'backoff';
+  firstScheduledTime: number;
+  attemptScheduledTime: number;
+  startedTime?: number;
+  identity?: string;
+  requestId?: string;
+  heartbeatDetails?: Msg;
+  lastHeartbeatTime?: number;
+  lastFailure?: Msg;
+  cancelRequested: boolean;
+  cancelRequestedEventId?: number;
+  nonce: number;
+  timers: Array<() => void>;
+  /** the schedule-to-close timer, which spans all attempts */
+  deadlineTimer?: () => void;
+}
+
+export interface ChildRef {
+  initiatedEventId: number;
+  startedEventId: number;
+  namespace: string;
+  workflowId: string;
+  runId?: string;
+  workflowType: string;
+  parentClosePolicy: string;
+}
+
+export interface UpdateState {
+  id: string;
+  request: Msg; // temporal.api.update.v1.Request
+  stage: 'admitted' | 'accepted' | 'completed';
+  outcome?: Msg;
+  acceptedEventId?: number;
+  waiters: Array<() => void>;
+  error?: Error;
+}
+
+export interface QueryState {
+  id: string;
+  query: Msg;
+  resolve(result: Msg): void;
+  reject(err: Error): void;
+  done: boolean;
+}
+
+export interface ParentRef {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  initiatedEventId: number;
+}
+
+export interface Run {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  firstRunId: string;
+  workflowType: string;
+  taskQueue: string;
+  status: RunStatus;
+  history: HistoryEvent[];
+  startTime: number;
+  executionTime: number;
+  closeTime?: number;
+  wftTimeoutMs: number;
+  runTimeoutMs: number;
+  executionTimeoutMs: number;
+  memo?: Msg;
+  searchAttributes: Record<string, Msg>;
+  parent?: ParentRef;
+  startRequestId?: string;
+  // workflow task state
+  wft?: WorkflowTask;
+  nextWftAttempt: number;
+  lastCompletedStartedEventId: number;
+  sticky?: { queue: string; scheduleToStartMs: number };
+  buffered: Array<() => void>;
+  activities: Map<number, ActivityState>;
+  timers: Map<string, { startedEventId: number; cancel: () => void }>;
+  children: Map<number, ChildRef>;
+  updates: Map<string, UpdateState>;
+  pendingQueries: QueryState[];
+  signalRequestIds: Set<string>;
+  cancelRequested: boolean;
+  closeWaiters: Array<() => void>;
+  eventWaiters: Array<() => void>;
+  runTimers: Array<() => void>;
+  newRunId?: string;
+}
