@@ -357,7 +357,7 @@ interface CompiledJql {
   order: <T extends JqlIssue>(issues: T[]) => T[];
 }
 
-const TOKEN = /\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|!=|=|\(|\)|,|[A-Za-z0-9_.\-]+)/y;
+const TOKEN = /\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|!=|=|\(|\)|,|[A-Za-z0-9_.-]+)/y;
 
 function values(issue: JqlIssue, field: string): string[] {
   const f = issue.fields;
