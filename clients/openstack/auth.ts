@@ -100,7 +100,11 @@ export class KeystoneSession {
 
   /** The catalog URL (no trailing slash) of a service type such as `compute` or `volumev3`. */
   async endpoint(serviceType: string, signal?: AbortSignal): Promise<string> {
-    const token = await this.token(signal);
+    return this.endpointIn(await this.token(signal), serviceType);
+  }
+
+  /** Looks a service up in the catalog that came with `token`. */
+  endpointIn(token: Token, serviceType: string): string {
     const wanted = this.options.interface ?? 'public';
     const service = token.catalog.find((s) => s.type === serviceType);
     const endpoint = service?.endpoints.find(

@@ -29,6 +29,15 @@ const objectsSchema = z.array(z.object({ name: z.string(), bytes: z.number() }))
 
 const DEFAULT_LIMIT = 1000;
 
+/** Points the catalog's account URL (`…/v1/AUTH_<token project>`) at another project's account. */
+function account(projectId: string): (base: string) => string {
+  const segment = `/AUTH_${idSegment('projectId', projectId)}`;
+  return (base) => {
+    if (!/\/AUTH_[^/]+$/.test(base)) throw new OpenStackError(`the object-store endpoint ${base} does not end in /AUTH_<project>`);
+    return base.replace(/\/AUTH_[^/]+$/, segment);
+  };
+}
+
 function containerSegment(name: string): string {
   if (!name || name.includes('/') || name.length > 256) throw new OpenStackInputError('container', `"${name.slice(0, 80)}" is not a valid container name`);
   return encodeURIComponent(name);
@@ -55,34 +64,27 @@ export class SwiftObjectStore implements ObjectStore {
     return { items, ...(items.length === limit ? { nextMarker: items[items.length - 1].name } : {}) };
   }
 
-  async deleteObject(projectId: string, container: string, name: string, signal?: AbortSignal): Promise<boolean> {
+  deleteObject(projectId: string, container: string, name: string, signal?: AbortSignal): Promise<boolean> {
     const path = `/${containerSegment(container)}/${objectPath(name)}`;
-    return this.client.deleteIdempotent(path, { resource: 'object', id: `${container}/${name}` }, { signal, url: await this.accountUrl(projectId, path, signal) });
+    return this.client.deleteIdempotent(path, { resource: 'object', id: `${container}/${name}` }, { signal, rebase: account(projectId) });
   }
 
-  async deleteContainer(projectId: string, container: string, signal?: AbortSignal): Promise<boolean> {
+  deleteContainer(projectId: string, container: string, signal?: AbortSignal): Promise<boolean> {
     const path = `/${containerSegment(container)}`;
-    return this.client.deleteIdempotent(path, { resource: 'container', id: container }, { signal, url: await this.accountUrl(projectId, path, signal) });
+    return this.client.deleteIdempotent(path, { resource: 'container', id: container }, { signal, rebase: account(projectId) });
   }
 
   private async getList<T extends z.ZodType>(projectId: string, path: string, schema: T, limit: number, request: PageRequest): Promise<z.infer<T>> {
     const query = withQuery('', { format: 'json', limit, marker: request.marker });
-    const url = await this.accountUrl(projectId, `${path}${query}`, request.signal);
     let res;
     try {
       // A missing account or container lists as empty: there is nothing left to delete.
-      res = await this.client.call('GET', `${path || '/'}${query}`, { url, signal: request.signal, subject: { resource: 'container', id: path || projectId } });
+      res = await this.client.call('GET', `${path}${query}`, { rebase: account(projectId), signal: request.signal, subject: { resource: 'container', id: path || projectId } });
     } catch (err) {
       if (err instanceof OpenStackNotFoundError) return [] as z.infer<T>;
       throw err;
     }
     if (res.status === 204 || res.text.trim() === '') return [] as z.infer<T>;
     return parseBody(schema, res.text, 'object-store', path || '/');
-  }
-
-  private async accountUrl(projectId: string, rest: string, signal?: AbortSignal): Promise<string> {
-    const base = await this.client.baseUrl(signal);
-    if (!/\/AUTH_[^/]+$/.test(base)) throw new OpenStackError(`the object-store endpoint ${base} does not end in /AUTH_<project>`);
-    return `${base.replace(/\/AUTH_[^/]+$/, `/AUTH_${idSegment('projectId', projectId)}`)}${rest}`;
   }
 }

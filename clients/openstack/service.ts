@@ -1,7 +1,7 @@
 // An authenticated client for one catalog service: adds the token, re-authenticates once on 401,
 // retries through sendWithRetry and maps error statuses to typed errors.
 import { type z } from 'zod';
-import { type KeystoneSession } from './auth.js';
+import { type KeystoneSession, type Token } from './auth.js';
 import {
   OpenStackAuthError,
   OpenStackConflictError,
@@ -49,8 +49,8 @@ export interface CallOptions {
   idempotent?: boolean;
   signal?: AbortSignal;
   timeoutMs?: number;
-  /** Absolute URL override (Swift accounts of other projects); `path` is still used in messages. */
-  url?: string;
+  /** Rewrites the catalog base URL before `path` is appended (Swift accounts of other projects). */
+  rebase?: (baseUrl: string) => string;
 }
 
 export interface CallResult {
@@ -69,7 +69,11 @@ export class ServiceClient {
 
   /** The service's base URL from the catalog. */
   async baseUrl(signal?: AbortSignal): Promise<string> {
-    const url = await this.session.endpoint(this.serviceType, signal);
+    return this.baseUrlIn(await this.session.token(signal));
+  }
+
+  private baseUrlIn(token: Token): string {
+    const url = this.session.endpointIn(token, this.serviceType);
     return this.versionSuffix && !url.endsWith(this.versionSuffix) ? `${url}${this.versionSuffix}` : url;
   }
 
@@ -77,7 +81,8 @@ export class ServiceClient {
   async call(method: string, path: string, options: CallOptions = {}): Promise<CallResult> {
     for (let reauth = 0; ; reauth++) {
       const token = await this.session.token(options.signal);
-      const url = options.url ?? `${await this.baseUrl(options.signal)}${path}`;
+      const base = this.baseUrlIn(token);
+      const url = `${options.rebase ? options.rebase(base) : base}${path}`;
       const headers: Record<string, string> = { 'x-auth-token': token.value, accept: 'application/json' };
       let body = options.body;
       if (options.json !== undefined) {
