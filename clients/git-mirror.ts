@@ -1,0 +1,178 @@
+// Running git through simple-git (argument arrays, no shell, no prompts, no ambient GIT_* or
+// editor/pager variables) and the per-repo mirror cache: `clone --mirror` once, `fetch --prune`
+// afterwards, one operation per repo at a time within this process.
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { GitCommandError, RepoUnreachableError, redact } from './git-errors.js';
+
+/** Identity of the tags and merge commits made (passed as `-c user.name=… -c user.email=…`). */
+export interface Committer {
+  name: string;
+  email: string;
+}
+
+/** Options of one git invocation. */
+export interface RunOptions {
+  signal?: AbortSignal;
+}
+
+const GUARDED_ENV = new Set(['editor', 'pager', 'prefix', 'ssh_askpass', 'visual']);
+
+/** The environment git runs with: the ambient one minus GIT_* and editor/pager keys, and no prompts. */
+function gitEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    const k = key.toLowerCase();
+    if (value === undefined || k.startsWith('git_') || GUARDED_ENV.has(k)) continue;
+    env[key] = value;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  return env;
+}
+
+/** Runs git commands in a directory through simple-git; non-zero exits reject with {@link GitCommandError}. */
+export class GitRunner {
+  private readonly env = gitEnv();
+
+  constructor(
+    private readonly committer: Committer,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private instance(cwd: string, signal?: AbortSignal): SimpleGit {
+    return simpleGit({
+      baseDir: cwd,
+      maxConcurrentProcesses: 4,
+      trimmed: false,
+      abort: signal,
+      timeout: { block: this.timeoutMs },
+      allowEnvironment: ['GIT_TERMINAL_PROMPT'],
+      config: [
+        `user.name=${this.committer.name}`,
+        `user.email=${this.committer.email}`,
+        'commit.gpgSign=false',
+        'tag.gpgSign=false',
+        'rerere.enabled=false',
+        'advice.detachedHead=false',
+      ],
+      errors: (error, result) => {
+        if (result.exitCode !== 0) {
+          const output = Buffer.concat([...result.stdErr, ...result.stdOut]).toString('utf8');
+          return new GitCommandError(result.exitCode, output);
+        }
+        return error;
+      },
+    }).env(this.env);
+  }
+
+  /**
+   * Runs `git <args>` in `cwd`; resolves to stdout. Errors are re-made without simple-git's
+   * `task` (its command line may hold a URL with credentials) and with redacted messages.
+   */
+  async run(cwd: string, args: string[], options: RunOptions = {}): Promise<string> {
+    try {
+      return await this.instance(cwd, options.signal).raw(args);
+    } catch (error) {
+      if (error instanceof GitCommandError) throw new GitCommandError(error.exitCode, error.stderr);
+      // No `cause`: simple-git's error carries the command line, which may hold credentials.
+      // eslint-disable-next-line preserve-caught-error
+      throw new Error(`git ${args[0]} failed: ${redact(error instanceof Error ? error.message : String(error))}`);
+    }
+  }
+
+  /** Runs a command whose non-zero exit is an answer (e.g. `merge-base --is-ancestor`), not a failure. */
+  async test(cwd: string, args: string[], options: RunOptions = {}): Promise<{ ok: boolean; stdout: string }> {
+    try {
+      return { ok: true, stdout: await this.run(cwd, args, options) };
+    } catch (error) {
+      if (error instanceof GitCommandError && error.exitCode > 0 && error.exitCode < 128) return { ok: false, stdout: '' };
+      throw error;
+    }
+  }
+}
+
+/** Mirror clones under one cache directory, `<cacheDir>/<repo>.git`. Repo names are validated by the caller. */
+export class MirrorCache {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  readonly dir: string;
+
+  constructor(
+    cacheDir: string,
+    private readonly git: GitRunner,
+  ) {
+    this.dir = resolve(cacheDir);
+  }
+
+  /** Where the mirror of `repo` lives. */
+  path(repo: string): string {
+    return join(this.dir, `${repo}.git`);
+  }
+
+  /** Runs `fn` while holding this process's lock on `repo`, so two operations never share a mirror at once. */
+  async withLock<T>(repo: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(repo) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(fn);
+    this.locks.set(repo, current);
+    try {
+      return await current;
+    } finally {
+      if (this.locks.get(repo) === current) this.locks.delete(repo);
+    }
+  }
+
+  /**
+   * Brings the mirror of `repo` up to date with `url`: a first `clone --mirror` (into a temp
+   * name, renamed when complete, so a half clone is never used), then `fetch --prune`.
+   * Any failure to reach the origin is a {@link RepoUnreachableError} with the URL redacted.
+   */
+  async sync(repo: string, url: string, options: RunOptions = {}): Promise<string> {
+    const path = this.path(repo);
+    if (await exists(join(path, 'config'))) {
+      const configured = (await this.git.test(path, ['config', '--get', 'remote.origin.url'], options)).stdout.trim();
+      if (configured !== url) await this.git.run(path, ['config', 'remote.origin.url', url], options);
+      await this.reach(repo, url, () => this.git.run(path, ['fetch', '--prune', '--quiet', 'origin'], options));
+      return path;
+    }
+    await mkdir(this.dir, { recursive: true });
+    const temp = join(this.dir, `.clone-${repo}-${randomBytes(4).toString('hex')}`);
+    try {
+      await this.reach(repo, url, () => this.git.run(this.dir, ['clone', '--mirror', '--quiet', '--', url, temp], options));
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      if (!(error instanceof RepoUnreachableError) && (await exists(join(path, 'config')))) return path; // lost a race to a twin clone
+      throw error;
+    }
+    return path;
+  }
+
+  private async reach(repo: string, url: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (error) {
+      if (error instanceof GitCommandError) throw new RepoUnreachableError(repo, url, lastLines(error.stderr));
+      throw error;
+    }
+  }
+}
+
+/** The last meaningful lines of git's output (the `fatal:` line says what went wrong). */
+export function lastLines(text: string, count = 2): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-count)
+    .join(' ');
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

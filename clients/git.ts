@@ -1,0 +1,236 @@
+// The `Vcs` port of the release train and its adapter over simple-git with a local mirror cache
+// per repo. Every operation fetches the mirror first, checks before it creates, and pushes by
+// URL (a mirror's own `origin` refuses refspecs). Names are validated before they reach git.
+import { validateRefName } from '../workflows/release-names.js';
+import {
+  BranchConflictError,
+  GitCommandError,
+  InvalidNameError,
+  PushRejectedError,
+  RefNotFoundError,
+  RepoUnreachableError,
+  TagConflictError,
+  UnknownRepoError,
+} from './git-errors.js';
+import { mergeInWorktree, type MergeResult } from './git-merge.js';
+import { GitRunner, MirrorCache, lastLines, type Committer, type RunOptions } from './git-mirror.js';
+
+export * from './git-errors.js';
+export type { MergeResult } from './git-merge.js';
+export type { Committer } from './git-mirror.js';
+
+/** Per-call options: pass the activity's cancellation signal to stop git child processes. */
+export type VcsCallOptions = RunOptions;
+
+/** Outcome of {@link Vcs.ensureBranch}. */
+export interface BranchResult {
+  status: 'created' | 'exists';
+  branch: string;
+  sha: string;
+}
+
+/** Outcome of {@link Vcs.ensureAnnotatedTag}; `sha` is the commit the tag points at. */
+export interface TagResult {
+  status: 'created' | 'exists';
+  tag: string;
+  sha: string;
+}
+
+/**
+ * The version-control port of the release train. Repos are addressed by their configured name;
+ * every operation is idempotent and leaves the origin unchanged when it fails.
+ */
+export interface Vcs {
+  /** The commit `branch` points at on the origin; {@link RefNotFoundError} if it does not exist. */
+  headOf(repo: string, branch: string, options?: VcsCallOptions): Promise<string>;
+  /** Tag names of the origin (e.g. to find the next patch number). */
+  listTags(repo: string, options?: VcsCallOptions): Promise<string[]>;
+  /** Creates branch `name` at `fromRef`; 'exists' if it already points there, {@link BranchConflictError} if elsewhere. */
+  ensureBranch(repo: string, name: string, fromRef: string, options?: VcsCallOptions): Promise<BranchResult>;
+  /** Creates and pushes an annotated tag; 'exists' if same target and message, {@link TagConflictError} otherwise. */
+  ensureAnnotatedTag(repo: string, tag: string, targetRef: string, message: string, options?: VcsCallOptions): Promise<TagResult>;
+  /** Merges branch `from` into branch `into` and pushes; a conflict is reported, never half-applied. */
+  merge(repo: string, from: string, into: string, message: string, options?: VcsCallOptions): Promise<MergeResult>;
+}
+
+/** A repo the adapter may touch: its configured name and git URL (path, file://, https://, ssh). */
+export interface RepoLocation {
+  name: string;
+  url: string;
+}
+
+/** Settings of {@link createGitVcs}. */
+export interface GitVcsOptions {
+  /** Directory of the mirror clones (created if missing). */
+  cacheDir: string;
+  repos: readonly RepoLocation[];
+  committer: Committer;
+  /** Kill a git process that produced no output for this long (default 10 minutes). */
+  timeoutMs?: number;
+}
+
+const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const SHA = /^[0-9a-f]{7,64}$/;
+
+/** Builds the simple-git adapter of the {@link Vcs} port. */
+export function createGitVcs(options: GitVcsOptions): Vcs {
+  return new GitMirrorVcs(options);
+}
+
+class GitMirrorVcs implements Vcs {
+  private readonly git: GitRunner;
+  private readonly mirrors: MirrorCache;
+  private readonly urls = new Map<string, string>();
+
+  constructor(options: GitVcsOptions) {
+    for (const { name, url } of options.repos) {
+      if (!REPO_NAME.test(name) || name.endsWith('.lock')) throw new InvalidNameError('repo', name, 'must be letters, digits, ".", "_" or "-" and not start with "." or "-"');
+      if (typeof url !== 'string' || url.trim() === '' || url.startsWith('-')) throw new InvalidNameError(`url of repo ${name}`, '', 'must be a git URL that does not start with "-"');
+      this.urls.set(name, url);
+    }
+    this.git = new GitRunner(options.committer, options.timeoutMs ?? 600_000);
+    this.mirrors = new MirrorCache(options.cacheDir, this.git);
+  }
+
+  /** Runs `fn` on a fresh mirror of `repo`, holding the repo's lock. */
+  private async onMirror<T>(repo: string, options: RunOptions, fn: (mirror: string, url: string) => Promise<T>): Promise<T> {
+    const url = this.urls.get(repo);
+    if (url === undefined) throw new UnknownRepoError(repo, [...this.urls.keys()]);
+    return this.mirrors.withLock(repo, async () => fn(await this.mirrors.sync(repo, url, options), url));
+  }
+
+  async headOf(repo: string, branch: string, options: RunOptions = {}): Promise<string> {
+    validateRefName(branch, 'branch');
+    return this.onMirror(repo, options, async (mirror) => {
+      const sha = await this.commitOf(mirror, `refs/heads/${branch}`, options);
+      if (sha === null) throw new RefNotFoundError(repo, branch);
+      return sha;
+    });
+  }
+
+  async listTags(repo: string, options: RunOptions = {}): Promise<string[]> {
+    return this.onMirror(repo, options, async (mirror) => {
+      const out = await this.git.run(mirror, ['for-each-ref', '--format=%(refname:strip=2)', 'refs/tags'], options);
+      return out.split('\n').filter(Boolean);
+    });
+  }
+
+  async ensureBranch(repo: string, name: string, fromRef: string, options: RunOptions = {}): Promise<BranchResult> {
+    validateRefName(name, 'branch');
+    return this.onMirror(repo, options, async (mirror, url) => {
+      const wanted = await this.resolve(repo, mirror, fromRef, options);
+      const check = async (): Promise<BranchResult | null> => {
+        const existing = await this.commitOf(mirror, `refs/heads/${name}`, options);
+        if (existing === null) return null;
+        if (existing !== wanted) throw new BranchConflictError(repo, name, existing, wanted);
+        return { status: 'exists', branch: name, sha: wanted };
+      };
+      const found = await check();
+      if (found) return found;
+      await this.push(repo, mirror, url, `${wanted}:refs/heads/${name}`, options, async () => {
+        await this.mirrors.sync(repo, url, options);
+        return (await check()) !== null;
+      });
+      await this.git.run(mirror, ['update-ref', `refs/heads/${name}`, wanted], options);
+      return { status: 'created', branch: name, sha: wanted };
+    });
+  }
+
+  async ensureAnnotatedTag(repo: string, tag: string, targetRef: string, message: string, options: RunOptions = {}): Promise<TagResult> {
+    validateRefName(tag, 'tag');
+    if (typeof message !== 'string' || normalizeMessage(message) === '' || message.includes('\0')) {
+      throw new InvalidNameError('message', String(message), 'must be a non-empty tag message');
+    }
+    return this.onMirror(repo, options, async (mirror, url) => {
+      const wanted = await this.resolve(repo, mirror, targetRef, options);
+      const check = async (): Promise<TagResult | null> => {
+        const line = await this.git.run(mirror, ['for-each-ref', '--format=%(objecttype) %(objectname) %(*objectname)', `refs/tags/${tag}`], options);
+        if (line.trim() === '') return null;
+        const [type, object, peeled] = line.trim().split(' ');
+        const existing = type === 'tag' ? peeled || object : object;
+        if (existing !== wanted) throw new TagConflictError(repo, tag, existing, wanted);
+        if (type !== 'tag') throw new TagConflictError(repo, tag, existing, wanted);
+        const contents = await this.git.run(mirror, ['for-each-ref', '--format=%(contents)', `refs/tags/${tag}`], options);
+        if (normalizeMessage(contents) !== normalizeMessage(message)) throw new TagConflictError(repo, tag, existing, wanted, normalizeMessage(contents));
+        return { status: 'exists', tag, sha: wanted };
+      };
+      const found = await check();
+      if (found) return found;
+      await this.git.run(mirror, ['tag', '-a', '--cleanup=whitespace', '-m', message, tag, wanted], options);
+      try {
+        await this.push(repo, mirror, url, `refs/tags/${tag}:refs/tags/${tag}`, options, async () => {
+          await this.mirrors.sync(repo, url, options);
+          return (await check()) !== null;
+        });
+      } catch (error) {
+        await this.git.test(mirror, ['tag', '-d', tag]); // keep the mirror a copy of the origin
+        throw error;
+      }
+      return { status: 'created', tag, sha: wanted };
+    });
+  }
+
+  async merge(repo: string, from: string, into: string, message: string, options: RunOptions = {}): Promise<MergeResult> {
+    validateRefName(from, 'from');
+    validateRefName(into, 'into');
+    return this.onMirror(repo, options, async (mirror, url) => {
+      const fromSha = await this.commitOf(mirror, `refs/heads/${from}`, options);
+      if (fromSha === null) throw new RefNotFoundError(repo, from);
+      const intoSha = await this.commitOf(mirror, `refs/heads/${into}`, options);
+      if (intoSha === null) throw new RefNotFoundError(repo, into);
+      return mergeInWorktree(
+        { git: this.git, mirror, cacheDir: this.mirrors.dir, options },
+        { from, fromSha, into, intoSha, message },
+        (sha) => this.push(repo, mirror, url, `${sha}:refs/heads/${into}`, options),
+      );
+    });
+  }
+
+  /** The commit a full ref name points at, or null. */
+  private async commitOf(mirror: string, ref: string, options: RunOptions): Promise<string | null> {
+    const { ok, stdout } = await this.git.test(mirror, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], options);
+    return ok ? stdout.trim() : null;
+  }
+
+  /** Resolves a branch, tag, full ref or commit SHA to a commit; {@link RefNotFoundError} if none. */
+  private async resolve(repo: string, mirror: string, ref: string, options: RunOptions): Promise<string> {
+    const candidates = SHA.test(ref) ? [ref] : [];
+    if (!SHA.test(ref)) {
+      validateRefName(ref, 'ref');
+      candidates.push(...(ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`]));
+    }
+    for (const candidate of candidates) {
+      const sha = await this.commitOf(mirror, candidate, options);
+      if (sha !== null) return sha;
+    }
+    throw new RefNotFoundError(repo, ref);
+  }
+
+  /**
+   * Pushes one refspec to the origin URL. On rejection, `settled` may re-check the origin: true
+   * means someone made the same change meanwhile (success); otherwise a {@link PushRejectedError}.
+   */
+  private async push(repo: string, mirror: string, url: string, refspec: string, options: RunOptions, settled?: () => Promise<boolean>): Promise<void> {
+    try {
+      await this.git.run(mirror, ['push', '--quiet', '--porcelain', '--', url, refspec], options);
+    } catch (error) {
+      if (!(error instanceof GitCommandError)) throw error;
+      const reason = lastLines(error.stderr, 3);
+      if (/rejected|\[remote failure\]|hook declined/i.test(error.stderr)) {
+        if (settled && (await settled())) return;
+        throw new PushRejectedError(repo, refspec.split(':')[1], reason);
+      }
+      throw new RepoUnreachableError(repo, url, reason);
+    }
+  }
+}
+
+/** Tag messages compare as git stores them with `--cleanup=whitespace`. */
+function normalizeMessage(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
