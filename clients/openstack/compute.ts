@@ -159,7 +159,7 @@ export class NovaCompute implements Compute {
     throw new OpenStackConflictError('server', id, 409, lastDetail, true);
   }
 
-  deleteServer(id: string, signal?: AbortSignal): Promise<boolean> {
+  async deleteServer(id: string, signal?: AbortSignal): Promise<boolean> {
     return this.client.deleteIdempotent(`/servers/${idSegment('serverId', id)}`, { resource: 'server', id }, { signal });
   }
 

@@ -158,7 +158,7 @@ export class GlanceImages implements ImageService {
     return toImageDetail(body, this.featuredFlag);
   }
 
-  deleteImage(id: string, signal?: AbortSignal): Promise<boolean> {
+  async deleteImage(id: string, signal?: AbortSignal): Promise<boolean> {
     return this.client.deleteIdempotent(`/v2/images/${idSegment('imageId', id)}`, { resource: 'image', id }, { signal, conflictStatuses: [403] });
   }
 

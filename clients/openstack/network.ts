@@ -77,11 +77,11 @@ export class NeutronNetworking implements Networking {
     return mapPage(rows, (n) => ({ id: n.id, name: n.name, projectId: n.project_id, ...(n.shared !== undefined ? { shared: n.shared } : {}) }));
   }
 
-  deleteFloatingIp(id: string, signal?: AbortSignal): Promise<boolean> {
+  async deleteFloatingIp(id: string, signal?: AbortSignal): Promise<boolean> {
     return this.client.deleteIdempotent(`/floatingips/${idSegment('floatingIpId', id)}`, { resource: 'floating IP', id }, { signal });
   }
 
-  deletePort(id: string, signal?: AbortSignal): Promise<boolean> {
+  async deletePort(id: string, signal?: AbortSignal): Promise<boolean> {
     return this.client.deleteIdempotent(`/ports/${idSegment('portId', id)}`, { resource: 'port', id }, { signal });
   }
 
@@ -100,11 +100,11 @@ export class NeutronNetworking implements Networking {
     }
   }
 
-  deleteRouter(id: string, signal?: AbortSignal): Promise<boolean> {
+  async deleteRouter(id: string, signal?: AbortSignal): Promise<boolean> {
     return this.client.deleteIdempotent(`/routers/${idSegment('routerId', id)}`, { resource: 'router', id }, { signal });
   }
 
-  deleteNetwork(id: string, signal?: AbortSignal): Promise<boolean> {
+  async deleteNetwork(id: string, signal?: AbortSignal): Promise<boolean> {
     return this.client.deleteIdempotent(`/networks/${idSegment('networkId', id)}`, { resource: 'network', id }, { signal });
   }
 

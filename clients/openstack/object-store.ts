@@ -64,12 +64,12 @@ export class SwiftObjectStore implements ObjectStore {
     return { items, ...(items.length === limit ? { nextMarker: items[items.length - 1].name } : {}) };
   }
 
-  deleteObject(projectId: string, container: string, name: string, signal?: AbortSignal): Promise<boolean> {
+  async deleteObject(projectId: string, container: string, name: string, signal?: AbortSignal): Promise<boolean> {
     const path = `/${containerSegment(container)}/${objectPath(name)}`;
     return this.client.deleteIdempotent(path, { resource: 'object', id: `${container}/${name}` }, { signal, rebase: account(projectId) });
   }
 
-  deleteContainer(projectId: string, container: string, signal?: AbortSignal): Promise<boolean> {
+  async deleteContainer(projectId: string, container: string, signal?: AbortSignal): Promise<boolean> {
     const path = `/${containerSegment(container)}`;
     return this.client.deleteIdempotent(path, { resource: 'container', id: container }, { signal, rebase: account(projectId) });
   }
