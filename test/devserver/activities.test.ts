@@ -1,5 +1,5 @@
 // Conformance: activities on the embedded server through the real worker and client.
-import { WorkflowFailedError } from '@temporalio/client';
+import { type WorkflowFailedError } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createTestEnv, type TestEnv } from '../support/temporal.js';
 import { conformanceActivities } from './conformance-activities.js';

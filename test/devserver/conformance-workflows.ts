@@ -212,3 +212,13 @@ export async function waitsOnHangingActivity(): Promise<string> {
   const acts = proxyActivities<ConformanceActivities>({ startToCloseTimeout: '3s', retry: { initialInterval: '100ms', maximumAttempts: 5 } });
   return await acts.hang();
 }
+
+import { createNexusServiceClient } from '@temporalio/workflow';
+import * as nexus from 'nexus-rpc';
+
+const unsupportedService = nexus.service('unsupported', { op: nexus.operation<string, string>() });
+
+export async function usesNexus(): Promise<string> {
+  const client = createNexusServiceClient({ endpoint: 'nowhere', service: unsupportedService });
+  return await client.executeOperation('op', 'x');
+}
