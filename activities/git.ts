@@ -155,7 +155,7 @@ function combineFailures(key: string, failures: Array<{ repo: string; error: unk
     done,
     failures: mapped.map((m) => ({ repo: m.repo, type: m.failure.type, message: m.failure.message })),
   };
-  return ApplicationFailure.create({ message, type: primary.failure.type, nonRetryable: primary.failure.nonRetryable, details: [details] });
+  return ApplicationFailure.create({ message, type: primary.failure.type ?? undefined, nonRetryable: primary.failure.nonRetryable ?? false, details: [details] });
 }
 
 /** Runs pure validation, turning an {@link InvalidNameError} into a non-retryable failure. */

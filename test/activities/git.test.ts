@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { join } from 'node:path';
-import { createGitActivities } from '../../activities/git.js';
+import { createGitActivities, type TagReleaseResult } from '../../activities/git.js';
 import { createGitVcs } from '../../clients/git.js';
 import { commitOnBranch, createOrigin, originRef, originTag, tempDir, type OriginRepo } from '../support/git-repos.js';
 
@@ -148,7 +148,7 @@ describe('tagRelease', () => {
     // A retried attempt of v31-3 whose previous attempt finished clank: clank is not touched again.
     const recorded = { repo: 'clank', status: 'created' as const, sha: 'f'.repeat(40) };
     const retry = new MockActivityEnvironment({ heartbeatDetails: { key: 'tag v31-3', done: [recorded] } });
-    const result = await retry.run(activities.tagRelease, { ...input, n: 3 });
+    const result = (await retry.run(activities.tagRelease, { ...input, n: 3 })) as TagReleaseResult;
     expect(result.repos).toEqual([expect.objectContaining({ repo: 'atmosphere', status: 'created' }), recorded]);
     expect(await originTag(repos.clank, 'v31-3')).toBeNull();
     expect(await originTag(repos.atmosphere, 'v31-3')).toMatchObject({ message: 'v31 (zesty-zenaida) release 3.' });
