@@ -37,6 +37,8 @@ export interface RunImageBuildInput {
   timeoutMs: number;
   /** Optional source ref for the build, passed as `STRATUS_REF`. */
   ref?: string;
+  /** Extra environment from the stream config; the `STRATUS_*` variables always win. */
+  env?: Record<string, string>;
 }
 
 /** How a build went. A failed build is a result (with `reason`), not an exception. */
@@ -199,6 +201,7 @@ export function createImageActivities(deps: ImageActivityDeps) {
       await rm(dir, { recursive: true, force: true }); // a retried attempt starts clean
       await mkdir(dir, { recursive: true });
       const env: Record<string, string> = {
+        ...input.env,
         STRATUS_OUTPUT_DIR: dir,
         STRATUS_BUILD_ID: input.buildId,
         STRATUS_STREAM: input.stream,

@@ -134,6 +134,28 @@ export interface StreamFeed {
   revokedNotice: { imageId: string; reason: string } | null;
 }
 
+/** Where a stream files and closes its failure issue. */
+export type ImageTrackerSettings =
+  | { kind: 'jira'; project: string; label?: string }
+  | { kind: 'github'; repo: string; label?: string };
+
+/** The configuration an `image-stream` workflow runs with (from `config/images.ts`), durations in ms. */
+export interface ImageStreamSettings {
+  name: string;
+  baseRelease: string;
+  /** Milliseconds after midnight UTC of the nightly build. */
+  nightlyAtMs: number;
+  publishEveryMs: number;
+  onNoPass: OnNoPassPolicy;
+  build: { command: string[]; timeoutMs: number; env: Record<string, string> };
+  tests: { name: string; command: string[]; advisory: boolean; timeoutMs: number }[];
+  /** Recent builds carried over on continue-as-new. */
+  keepBuilds: number;
+  tracker: ImageTrackerSettings | null;
+  /** Upload published images to Glance when set. */
+  glance: { visibility: 'private' | 'shared' | 'community' | 'public' } | null;
+}
+
 /** Stream names: lowercase letters, digits and `-`, starting with a letter or digit. */
 export const STREAM_NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Build (image) ids: `[a-z0-9][a-z0-9._-]*`, at most 128 characters. */

@@ -71,6 +71,14 @@ describe('runImageBuild', () => {
     ]);
   });
 
+  it('passes the stream env from the config, but never lets it move the output dir', async () => {
+    const { acts, script, deps } = await setup();
+    const cmd = await script('build.sh', `echo "compose=$COMPOSE"\n${BUILD_OK}`);
+    const result = await acts.runImageBuild({ ...buildInput('atomic-host-20250101.2', [cmd]), env: { COMPOSE: 'nightly', STRATUS_OUTPUT_DIR: deps.workDir } });
+    expect(result.outputTail).toMatch(/^compose=nightly\n/);
+    expect(result.artifacts.map((a) => a.name)).toEqual(['disk.qcow2', 'vagrant.box']);
+  });
+
   it('starts every attempt with an empty output dir', async () => {
     const { acts, script, deps } = await setup();
     const stale = join(deps.workDir, 'atomic-host', 'atomic-host-20250101.1', 'output');
