@@ -102,6 +102,18 @@ describe('releases', () => {
     expect((err as Error).message).toBe('GitHub rate limit exceeded; retry after 3600s');
   });
 
+  it('reads the primary rate limit (403, x-ratelimit-remaining 0) and its reset time', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 1800;
+    gh.faults.failNext({
+      status: 403, headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      body: { message: 'API rate limit exceeded for user ID 1.', documentation_url: 'https://docs.github.com/rest' },
+    });
+    const err = await host().isAdmin(REPO).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RateLimitedError);
+    expect((err as RateLimitedError).retryAfterSeconds).toBeGreaterThan(1700);
+    expect((err as RateLimitedError).retryAfterSeconds).toBeLessThanOrEqual(1801);
+  });
+
   it('retries two 500s and succeeds, creating exactly one release', async () => {
     gh.faults.failNext({ count: 2, status: 500, method: 'POST' });
     await expect(host().ensureRelease(REPO, 'v30-5', 'v30', 'notes')).resolves.toMatchObject({ created: true });
