@@ -252,14 +252,7 @@ function applyCommand(
         startToFireTimeout: a.startToFireTimeout,
         ...wtc,
       }, userMetadata);
-      const cancel = engine.clock.after(durationToMs(a.startToFireTimeout) ?? 0, () => {
-        if (!run.timers.delete(a.timerId)) return;
-        engine.deliver(run, () => {
-          engine.append(run, 'TIMER_FIRED', 'timerFiredEventAttributes', { timerId: a.timerId, startedEventId });
-        });
-        engine.changed();
-      });
-      run.timers.set(a.timerId, { startedEventId, cancel });
+      armTimer(engine, run, a.timerId, startedEventId, engine.clock.now() + (durationToMs(a.startToFireTimeout) ?? 0));
       return false;
     }
     case 'COMMAND_TYPE_CANCEL_TIMER': {
@@ -353,6 +346,18 @@ function applyCommand(
     default:
       return false;
   }
+}
+
+/** Arms a user timer (also used when a persisted run is restored). */
+export function armTimer(engine: Engine, run: Run, timerId: string, startedEventId: number, at: number): void {
+  const cancel = engine.clock.at(at, () => {
+    if (!run.timers.delete(timerId)) return;
+    engine.deliver(run, () => {
+      engine.append(run, 'TIMER_FIRED', 'timerFiredEventAttributes', { timerId, startedEventId });
+    });
+    engine.changed();
+  });
+  run.timers.set(timerId, { startedEventId, at, cancel });
 }
 
 /** Update protocol messages from the worker: acceptance, rejection, response. */

@@ -78,7 +78,7 @@ export class Engine {
   readonly workflowQueues: TaskQueues<WftResponse>;
   readonly activityQueues: TaskQueues<Msg>;
   readonly searchAttributes = new SearchAttributeRegistry();
-  private nonce = 1;
+  private nonce = Date.now(); // unique across restarts of a persisted server
   private busyCount = 0; // tasks started and not finished (workflow + activity)
   readonly log: (msg: string) => void;
   /** set by commands.ts / activities.ts */
@@ -387,7 +387,7 @@ export class Engine {
     this.changed();
   }
 
-  private enqueueWorkflowTask(run: Run, wft: WorkflowTask): void {
+  enqueueWorkflowTask(run: Run, wft: WorkflowTask): void {
     const task: Task<WftResponse> = {
       valid: () => run.wft === wft && wft.startedEventId === 0 && this.isOpen(run),
       start: (identity) => this.startWorkflowTask(run, wft, identity),
@@ -537,7 +537,7 @@ export class Engine {
     this.close(run, 'WORKFLOW_EXECUTION_STATUS_TERMINATED');
   }
 
-  private timeOut(run: Run): void {
+  timeOut(run: Run): void {
     if (!this.isOpen(run)) return;
     if (run.wft) this.finishWorkflowTask(run, run.wft);
     run.buffered = [];

@@ -122,7 +122,7 @@ export interface Run {
   sticky?: { queue: string; scheduleToStartMs: number };
   buffered: Array<() => void>;
   activities: Map<number, ActivityState>;
-  timers: Map<string, { startedEventId: number; cancel: () => void }>;
+  timers: Map<string, { startedEventId: number; at: number; cancel: () => void }>;
   children: Map<number, ChildRef>;
   updates: Map<string, UpdateState>;
   pendingQueries: QueryState[];

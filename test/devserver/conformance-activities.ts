@@ -14,7 +14,7 @@ export function conformanceActivities() {
     },
     async failWith(kind: 'non-retryable' | 'typed' | 'always' | 'delay'): Promise<string> {
       const { attempt, workflowExecution } = Context.current().info;
-      attempts.set(workflowExecution.workflowId, attempt);
+      attempts.set(workflowExecution?.workflowId ?? "", attempt);
       if (kind === 'non-retryable') throw ApplicationFailure.nonRetryable('bad credentials', 'AuthError');
       if (kind === 'typed') throw ApplicationFailure.create({ message: 'bad input', type: 'BadInput' });
       if (kind === 'delay' && attempt === 1) {
