@@ -147,7 +147,7 @@ export function attachPersistence(engine: Engine, file: string): Persistence {
     try {
       snap = JSON.parse(readFileSync(file, 'utf8'), reviver) as Snapshot;
     } catch (err) {
-      throw new Error(`cannot read the state file ${file}: ${(err as Error).message}`);
+      throw new Error(`cannot read the state file ${file}: ${(err as Error).message}`, { cause: err });
     }
     restore(engine, snap);
     engine.log(`restored ${snap.runs.length} workflow runs from ${file}`);
