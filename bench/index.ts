@@ -1,0 +1,11 @@
+// `npm run bench`: every benchmark, one after the other, printed as a table.
+import { benchDevserver } from './devserver.js';
+
+const suites: Array<[string, () => Promise<Record<string, string | number>>]> = [['embedded Temporal server', () => benchDevserver()]];
+
+for (const [name, run] of suites) {
+  console.log(`\n## ${name}`);
+  const result = await run();
+  for (const [k, v] of Object.entries(result)) console.log(`${k.padEnd(56)} ${v}`);
+}
+process.exit(0);
