@@ -34,10 +34,10 @@ interface MergeRequest {
  */
 export async function mergeInWorktree(ctx: MergeContext, req: MergeRequest, push: (sha: string) => Promise<void>): Promise<MergeResult> {
   const { git, mirror, options } = ctx;
-  if ((await git.test(mirror, ['merge-base', '--is-ancestor', req.fromSha, req.intoSha], options)).ok) {
-    return { status: 'up-to-date', sha: req.intoSha };
-  }
-  if ((await git.test(mirror, ['merge-base', '--is-ancestor', req.intoSha, req.fromSha], options)).ok) {
+  const { ok, stdout } = await git.test(mirror, ['merge-base', req.fromSha, req.intoSha], options);
+  const base = ok ? stdout.trim() : null; // null: unrelated histories, which git merge refuses below
+  if (base === req.fromSha) return { status: 'up-to-date', sha: req.intoSha };
+  if (base === req.intoSha) {
     await push(req.fromSha);
     await git.run(mirror, ['update-ref', `refs/heads/${req.into}`, req.fromSha, req.intoSha], options);
     return { status: 'fast-forward', sha: req.fromSha };

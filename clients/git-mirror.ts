@@ -48,6 +48,9 @@ export class GitRunner {
       trimmed: false,
       abort: signal,
       timeout: { block: this.timeoutMs },
+      // Finish on the 'close' event: simple-git's default also waits 50 ms after 'exit', which
+      // is most of the cost of a quiet command such as `tag` or `fetch` with nothing new.
+      completion: { onClose: true, onExit: false },
       allowEnvironment: ['GIT_TERMINAL_PROMPT'],
       config: [
         `user.name=${this.committer.name}`,
@@ -56,6 +59,7 @@ export class GitRunner {
         'tag.gpgSign=false',
         'rerere.enabled=false',
         'advice.detachedHead=false',
+        'maintenance.auto=false', // no background maintenance process after each fetch or commit
       ],
       errors: (error, result) => {
         if (result.exitCode !== 0) {
@@ -123,17 +127,19 @@ export class MirrorCache {
   }
 
   /**
-   * Brings the mirror of `repo` up to date with `url`: a first `clone --mirror` (into a temp
-   * name, renamed when complete, so a half clone is never used), then `fetch --prune`.
+   * Brings the mirror of `repo` up to date with `url` and returns its refs: a first
+   * `clone --mirror` (into a temp name, renamed when complete, so a half clone is never used);
+   * later an `ls-remote`, and `fetch --prune` only when the origin's refs differ from the mirror's.
    * Any failure to reach the origin is a {@link RepoUnreachableError} with the URL redacted.
    */
-  async sync(repo: string, url: string, options: RunOptions = {}): Promise<string> {
+  async sync(repo: string, url: string, options: RunOptions = {}): Promise<{ path: string; refs: RefSnapshot }> {
     const path = this.path(repo);
     if (await exists(join(path, 'config'))) {
-      const configured = (await this.git.test(path, ['config', '--get', 'remote.origin.url'], options)).stdout.trim();
-      if (configured !== url) await this.git.run(path, ['config', 'remote.origin.url', url], options);
-      await this.reach(repo, url, () => this.git.run(path, ['fetch', '--prune', '--quiet', 'origin'], options));
-      return path;
+      const remote = await this.reach(repo, url, () => this.git.run(path, ['ls-remote', '--', url], options));
+      const local = await this.listRefs(path, options);
+      if (sameRefs(parseLsRemote(remote), local.objects)) return { path, refs: local };
+      await this.reach(repo, url, () => this.git.run(path, ['fetch', '--prune', '--quiet', '--', url, '+refs/*:refs/*'], options));
+      return { path, refs: await this.listRefs(path, options) };
     }
     await mkdir(this.dir, { recursive: true });
     const temp = join(this.dir, `.clone-${repo}-${randomBytes(4).toString('hex')}`);
@@ -142,20 +148,57 @@ export class MirrorCache {
       await rename(temp, path);
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
-      if (!(error instanceof RepoUnreachableError) && (await exists(join(path, 'config')))) return path; // lost a race to a twin clone
-      throw error;
+      if (error instanceof RepoUnreachableError || !(await exists(join(path, 'config')))) throw error;
+      // else: lost a race to a twin clone, which is as good
     }
-    return path;
+    return { path, refs: await this.listRefs(path, options) };
   }
 
-  private async reach(repo: string, url: string, fn: () => Promise<unknown>): Promise<void> {
+  /** The refs of a mirror, with annotated tags peeled. */
+  async listRefs(path: string, options: RunOptions = {}): Promise<RefSnapshot> {
+    const out = await this.git.run(path, ['for-each-ref', '--format=%(objectname) %(refname) %(*objectname)'], options);
+    const refs: RefSnapshot = { objects: new Map(), peeled: new Map() };
+    for (const line of out.split('\n')) {
+      const [object, ref, peeled] = line.trim().split(' ');
+      if (!ref) continue;
+      refs.objects.set(ref, object);
+      if (peeled) refs.peeled.set(ref, peeled);
+    }
+    return refs;
+  }
+
+  private async reach<T>(repo: string, url: string, fn: () => Promise<T>): Promise<T> {
     try {
-      await fn();
+      return await fn();
     } catch (error) {
       if (error instanceof GitCommandError) throw new RepoUnreachableError(repo, url, lastLines(error.stderr));
       throw error;
     }
   }
+}
+
+/** The refs of a repo: what each ref points at, and the commit each annotated tag peels to. */
+export interface RefSnapshot {
+  objects: Map<string, string>;
+  peeled: Map<string, string>;
+}
+
+/** The commit a full ref name points at (annotated tags peeled), or null. */
+export function commitOfRef(refs: RefSnapshot, ref: string): string | null {
+  return refs.peeled.get(ref) ?? refs.objects.get(ref) ?? null;
+}
+
+function parseLsRemote(out: string): Map<string, string> {
+  const refs = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const [object, ref] = line.trim().split('\t');
+    if (ref?.startsWith('refs/') && !ref.endsWith('^{}')) refs.set(ref, object);
+  }
+  return refs;
+}
+
+function sameRefs(a: Map<string, string>, b: Map<string, string>): boolean {
+  return a.size === b.size && [...a].every(([ref, object]) => b.get(ref) === object);
 }
 
 /** The last meaningful lines of git's output (the `fatal:` line says what went wrong). */

@@ -13,7 +13,7 @@ import {
   UnknownRepoError,
 } from './git-errors.js';
 import { mergeInWorktree, type MergeResult } from './git-merge.js';
-import { GitRunner, MirrorCache, lastLines, type Committer, type RunOptions } from './git-mirror.js';
+import { GitRunner, MirrorCache, commitOfRef, lastLines, type Committer, type RefSnapshot, type RunOptions } from './git-mirror.js';
 
 export * from './git-errors.js';
 export type { MergeResult } from './git-merge.js';
@@ -69,6 +69,17 @@ export interface GitVcsOptions {
   timeoutMs?: number;
 }
 
+/** One operation's view of a repo: where its mirror is and what its refs were after the sync. */
+interface Mirror {
+  repo: string;
+  url: string;
+  path: string;
+  refs: RefSnapshot;
+  options: RunOptions;
+  /** Syncs again (after a rejected push) and returns the fresh refs. */
+  resync: () => Promise<RefSnapshot>;
+}
+
 const REPO_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const SHA = /^[0-9a-f]{7,64}$/;
 
@@ -92,46 +103,45 @@ class GitMirrorVcs implements Vcs {
     this.mirrors = new MirrorCache(options.cacheDir, this.git);
   }
 
-  /** Runs `fn` on a fresh mirror of `repo`, holding the repo's lock. */
-  private async onMirror<T>(repo: string, options: RunOptions, fn: (mirror: string, url: string) => Promise<T>): Promise<T> {
+  /** Runs `fn` on a fresh mirror of `repo` (and its refs), holding the repo's lock. */
+  private async onMirror<T>(repo: string, options: RunOptions, fn: (mirror: Mirror) => Promise<T>): Promise<T> {
     const url = this.urls.get(repo);
     if (url === undefined) throw new UnknownRepoError(repo, [...this.urls.keys()]);
-    return this.mirrors.withLock(repo, async () => fn(await this.mirrors.sync(repo, url, options), url));
+    return this.mirrors.withLock(repo, async () => {
+      const { path, refs } = await this.mirrors.sync(repo, url, options);
+      return fn({ repo, url, path, refs, options, resync: async () => (await this.mirrors.sync(repo, url, options)).refs });
+    });
   }
 
   async headOf(repo: string, branch: string, options: RunOptions = {}): Promise<string> {
     validateRefName(branch, 'branch');
-    return this.onMirror(repo, options, async (mirror) => {
-      const sha = await this.commitOf(mirror, `refs/heads/${branch}`, options);
+    return this.onMirror(repo, options, async ({ refs }) => {
+      const sha = commitOfRef(refs, `refs/heads/${branch}`);
       if (sha === null) throw new RefNotFoundError(repo, branch);
       return sha;
     });
   }
 
   async listTags(repo: string, options: RunOptions = {}): Promise<string[]> {
-    return this.onMirror(repo, options, async (mirror) => {
-      const out = await this.git.run(mirror, ['for-each-ref', '--format=%(refname:strip=2)', 'refs/tags'], options);
-      return out.split('\n').filter(Boolean);
-    });
+    return this.onMirror(repo, options, async ({ refs }) =>
+      [...refs.objects.keys()].filter((ref) => ref.startsWith('refs/tags/')).map((ref) => ref.slice('refs/tags/'.length)),
+    );
   }
 
   async ensureBranch(repo: string, name: string, fromRef: string, options: RunOptions = {}): Promise<BranchResult> {
     validateRefName(name, 'branch');
-    return this.onMirror(repo, options, async (mirror, url) => {
-      const wanted = await this.resolve(repo, mirror, fromRef, options);
-      const check = async (): Promise<BranchResult | null> => {
-        const existing = await this.commitOf(mirror, `refs/heads/${name}`, options);
+    return this.onMirror(repo, options, async (m) => {
+      const wanted = await this.resolve(m, fromRef);
+      const check = (refs: RefSnapshot): BranchResult | null => {
+        const existing = commitOfRef(refs, `refs/heads/${name}`);
         if (existing === null) return null;
         if (existing !== wanted) throw new BranchConflictError(repo, name, existing, wanted);
         return { status: 'exists', branch: name, sha: wanted };
       };
-      const found = await check();
+      const found = check(m.refs);
       if (found) return found;
-      await this.push(repo, mirror, url, `${wanted}:refs/heads/${name}`, options, async () => {
-        await this.mirrors.sync(repo, url, options);
-        return (await check()) !== null;
-      });
-      await this.git.run(mirror, ['update-ref', `refs/heads/${name}`, wanted], options);
+      await this.push(m, `${wanted}:refs/heads/${name}`, async () => check(await m.resync()) !== null);
+      await this.git.run(m.path, ['update-ref', `refs/heads/${name}`, wanted], options);
       return { status: 'created', branch: name, sha: wanted };
     });
   }
@@ -141,29 +151,24 @@ class GitMirrorVcs implements Vcs {
     if (typeof message !== 'string' || normalizeMessage(message) === '' || message.includes('\0')) {
       throw new InvalidNameError('message', String(message), 'must be a non-empty tag message');
     }
-    return this.onMirror(repo, options, async (mirror, url) => {
-      const wanted = await this.resolve(repo, mirror, targetRef, options);
-      const check = async (): Promise<TagResult | null> => {
-        const line = await this.git.run(mirror, ['for-each-ref', '--format=%(objecttype) %(objectname) %(*objectname)', `refs/tags/${tag}`], options);
-        if (line.trim() === '') return null;
-        const [type, object, peeled] = line.trim().split(' ');
-        const existing = type === 'tag' ? peeled || object : object;
-        if (existing !== wanted) throw new TagConflictError(repo, tag, existing, wanted);
-        if (type !== 'tag') throw new TagConflictError(repo, tag, existing, wanted);
-        const contents = await this.git.run(mirror, ['for-each-ref', '--format=%(contents)', `refs/tags/${tag}`], options);
+    return this.onMirror(repo, options, async (m) => {
+      const wanted = await this.resolve(m, targetRef);
+      const ref = `refs/tags/${tag}`;
+      const check = async (refs: RefSnapshot): Promise<TagResult | null> => {
+        const existing = commitOfRef(refs, ref);
+        if (existing === null) return null;
+        if (existing !== wanted || !refs.peeled.has(ref)) throw new TagConflictError(repo, tag, existing, wanted);
+        const contents = await this.git.run(m.path, ['for-each-ref', '--format=%(contents)', ref], options);
         if (normalizeMessage(contents) !== normalizeMessage(message)) throw new TagConflictError(repo, tag, existing, wanted, normalizeMessage(contents));
         return { status: 'exists', tag, sha: wanted };
       };
-      const found = await check();
+      const found = await check(m.refs);
       if (found) return found;
-      await this.git.run(mirror, ['tag', '-a', '--cleanup=whitespace', '-m', message, tag, wanted], options);
+      await this.git.run(m.path, ['tag', '-a', '--cleanup=whitespace', '-m', message, tag, wanted], options);
       try {
-        await this.push(repo, mirror, url, `refs/tags/${tag}:refs/tags/${tag}`, options, async () => {
-          await this.mirrors.sync(repo, url, options);
-          return (await check()) !== null;
-        });
+        await this.push(m, `${ref}:${ref}`, async () => (await check(await m.resync())) !== null);
       } catch (error) {
-        await this.git.test(mirror, ['tag', '-d', tag]); // keep the mirror a copy of the origin
+        await this.git.test(m.path, ['tag', '-d', tag]); // keep the mirror a copy of the origin
         throw error;
       }
       return { status: 'created', tag, sha: wanted };
@@ -173,46 +178,41 @@ class GitMirrorVcs implements Vcs {
   async merge(repo: string, from: string, into: string, message: string, options: RunOptions = {}): Promise<MergeResult> {
     validateRefName(from, 'from');
     validateRefName(into, 'into');
-    return this.onMirror(repo, options, async (mirror, url) => {
-      const fromSha = await this.commitOf(mirror, `refs/heads/${from}`, options);
+    return this.onMirror(repo, options, async (m) => {
+      const fromSha = commitOfRef(m.refs, `refs/heads/${from}`);
       if (fromSha === null) throw new RefNotFoundError(repo, from);
-      const intoSha = await this.commitOf(mirror, `refs/heads/${into}`, options);
+      const intoSha = commitOfRef(m.refs, `refs/heads/${into}`);
       if (intoSha === null) throw new RefNotFoundError(repo, into);
       return mergeInWorktree(
-        { git: this.git, mirror, cacheDir: this.mirrors.dir, options },
+        { git: this.git, mirror: m.path, cacheDir: this.mirrors.dir, options },
         { from, fromSha, into, intoSha, message },
-        (sha) => this.push(repo, mirror, url, `${sha}:refs/heads/${into}`, options),
+        (sha) => this.push(m, `${sha}:refs/heads/${into}`),
       );
     });
   }
 
-  /** The commit a full ref name points at, or null. */
-  private async commitOf(mirror: string, ref: string, options: RunOptions): Promise<string | null> {
-    const { ok, stdout } = await this.git.test(mirror, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], options);
-    return ok ? stdout.trim() : null;
-  }
-
   /** Resolves a branch, tag, full ref or commit SHA to a commit; {@link RefNotFoundError} if none. */
-  private async resolve(repo: string, mirror: string, ref: string, options: RunOptions): Promise<string> {
-    const candidates = SHA.test(ref) ? [ref] : [];
-    if (!SHA.test(ref)) {
+  private async resolve(m: Mirror, ref: string): Promise<string> {
+    if (SHA.test(ref)) {
+      const { ok, stdout } = await this.git.test(m.path, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], m.options);
+      if (ok) return stdout.trim();
+    } else {
       validateRefName(ref, 'ref');
-      candidates.push(...(ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`]));
+      for (const candidate of ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`]) {
+        const sha = commitOfRef(m.refs, candidate);
+        if (sha !== null) return sha;
+      }
     }
-    for (const candidate of candidates) {
-      const sha = await this.commitOf(mirror, candidate, options);
-      if (sha !== null) return sha;
-    }
-    throw new RefNotFoundError(repo, ref);
+    throw new RefNotFoundError(m.repo, ref);
   }
 
   /**
    * Pushes one refspec to the origin URL. On rejection, `settled` may re-check the origin: true
    * means someone made the same change meanwhile (success); otherwise a {@link PushRejectedError}.
    */
-  private async push(repo: string, mirror: string, url: string, refspec: string, options: RunOptions, settled?: () => Promise<boolean>): Promise<void> {
+  private async push({ repo, path, url, options }: Mirror, refspec: string, settled?: () => Promise<boolean>): Promise<void> {
     try {
-      await this.git.run(mirror, ['push', '--quiet', '--porcelain', '--', url, refspec], options);
+      await this.git.run(path, ['push', '--quiet', '--porcelain', '--', url, refspec], options);
     } catch (error) {
       if (!(error instanceof GitCommandError)) throw error;
       const reason = lastLines(error.stderr, 3);

@@ -106,6 +106,7 @@ export async function originTag(repo: OriginRepo, tag: string): Promise<{ type: 
  * `git fast-import` (about a second for 20,000 commits). Each commit rewrites one of 50 files.
  */
 export async function fastImportRepo(path: string, commits: number): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   await git(dirname(path), ['init', '-q', '--bare', path]);
   const child = spawn('git', ['fast-import', '--quiet'], { cwd: path, env: ENV, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
