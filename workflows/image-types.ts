@@ -156,6 +156,83 @@ export interface ImageStreamSettings {
   glance: { visibility: 'private' | 'shared' | 'community' | 'public' } | null;
 }
 
+// ── Activity inputs and outputs (activities/images.ts) ─────────────────────────────────────
+
+/** Input of `runImageBuild`. */
+export interface RunImageBuildInput {
+  stream: string;
+  /** The image id, `[a-z0-9][a-z0-9._-]*`. */
+  buildId: string;
+  baseRelease: string;
+  /** Program and arguments (no shell). */
+  command: string[];
+  timeoutMs: number;
+  /** Optional source ref for the build, passed as `STRATUS_REF`. */
+  ref?: string;
+  /** Extra environment from the stream config; the `STRATUS_*` variables always win. */
+  env?: Record<string, string>;
+}
+
+/** How a build went. A failed build is a result (with `reason`), not an exception. */
+export interface ImageBuildResult {
+  ok: boolean;
+  /** Why the build failed, in words for a person; null when ok. */
+  reason: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  durationMs: number;
+  outputTail: string;
+  artifacts: ArtifactRecord[];
+}
+
+/** One test of the battery. */
+export interface ImageTestSpec {
+  name: string;
+  command: string[];
+  /** An advisory test may fail without failing the image. */
+  advisory?: boolean;
+  timeoutMs: number;
+}
+
+/** Input of `runImageTests`. */
+export interface RunImageTestsInput {
+  stream: string;
+  buildId: string;
+  baseRelease: string;
+  tests: ImageTestSpec[];
+}
+
+/** The battery's verdict: `passed` unless a blocking (non-advisory) test failed. */
+export interface ImageTestsResult {
+  passed: boolean;
+  results: TestResult[];
+  blockingFailures: string[];
+  advisoryFailures: string[];
+}
+
+/** Input of `publishImage`: what the stream's section of the site must show. */
+export interface PublishImageInput {
+  stream: string;
+  /** The image to offer (usually the build record), or null when the stream has none to offer. */
+  image: Pick<BuildRecord, 'id' | 'startedAt' | 'baseRelease' | 'artifacts' | 'glanceImageId'> | null;
+  stale?: boolean;
+  trackerUrl?: string | null;
+  /** Every revoked image id of the stream; their dirs are removed from the site. */
+  revoked?: string[];
+  revokedNotice?: { imageId: string; reason: string } | null;
+  warnings?: string[];
+}
+
+/** What `publishImage` wrote. */
+export interface PublishImageResult {
+  feed: StreamFeed;
+  /** False when the image dir was already on the site (a retry or a republish). */
+  installed: boolean;
+  /** Revoked image dirs removed by this call. */
+  removed: string[];
+}
+
 /** Stream names: lowercase letters, digits and `-`, starting with a letter or digit. */
 export const STREAM_NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 /** Build (image) ids: `[a-z0-9][a-z0-9._-]*`, at most 128 characters. */
