@@ -215,7 +215,7 @@ class GitMirrorVcs implements Vcs {
       await this.git.run(path, ['push', '--quiet', '--porcelain', '--', url, refspec], options);
     } catch (error) {
       if (!(error instanceof GitCommandError)) throw error;
-      const reason = lastLines(error.stderr, 3);
+      const reason = pushFailureReason(error.stderr);
       if (/rejected|\[remote failure\]|hook declined/i.test(error.stderr)) {
         if (settled && (await settled())) return;
         throw new PushRejectedError(repo, refspec.split(':')[1], reason);
@@ -223,6 +223,14 @@ class GitMirrorVcs implements Vcs {
       throw new RepoUnreachableError(repo, url, reason);
     }
   }
+}
+
+/** What the origin said about a failed push: its `remote:` lines and the porcelain status, or git's last lines. */
+function pushFailureReason(output: string): string {
+  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
+  const said = lines.filter((l) => l.startsWith('remote:')).map((l) => l.slice('remote:'.length).trim()).filter(Boolean);
+  const status = lines.filter((l) => l.startsWith('!')).map((l) => l.split('\t').slice(2).join(' ').trim());
+  return [...status, ...said].join('; ') || lastLines(output, 3);
 }
 
 /** Tag messages compare as git stores them with `--cleanup=whitespace`. */

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readdir, writeFile, access } from 'node:fs/promises';
+import { access, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BranchConflictError,
   InvalidNameError,
+  PushRejectedError,
   RefNotFoundError,
   RepoUnreachableError,
   TagConflictError,
@@ -164,6 +165,19 @@ describe('ensureAnnotatedTag', () => {
       vcs.ensureAnnotatedTag('clank', 'v32-1', 'master', 'v32 release 1.'),
     ]);
     expect(results.map((r) => r.status).sort()).toEqual(['created', 'exists']);
+  });
+
+  it('a push the origin declines is a PushRejectedError; the mirror drops its local tag and a later run succeeds', async () => {
+    const hook = join(clank.path, 'hooks', 'pre-receive');
+    await writeFile(hook, '#!/bin/sh\necho "tags are frozen today" >&2\nexit 1\n', { mode: 0o755 });
+    const error = await caught(vcs.ensureAnnotatedTag('clank', 'v34-1', 'master', 'v34 release 1.'));
+    expect(error).toBeInstanceOf(PushRejectedError);
+    expect(error.message).toMatch(/^push of refs\/tags\/v34-1 to repo clank was rejected: .*tags are frozen today/);
+    expect(await originRef(clank, 'refs/tags/v34-1')).toBeNull();
+    expect(await vcs.listTags('clank')).not.toContain('v34-1');
+
+    await rm(hook);
+    expect((await vcs.ensureAnnotatedTag('clank', 'v34-1', 'master', 'v34 release 1.')).status).toBe('created');
   });
 
   it('an empty message is refused', async () => {
