@@ -28,10 +28,15 @@ export interface ImageChange {
   visibility?: ImageVisibility;
 }
 
-/** What makes an image "featured": a property and its value (default `featured=true`). */
+/**
+ * What makes an image "featured": a property and its value (default `featured=true`).
+ * Unfeaturing sets the property to `unfeaturedValue`, or removes it when that is absent; the
+ * image keeps its visibility so servers booted from it and people who use it by id are unaffected.
+ */
 export interface FeaturedFlag {
   property: string;
   featuredValue: string;
+  unfeaturedValue?: string;
 }
 
 /** Input of {@link ImageService.createImage}. */
@@ -82,7 +87,7 @@ const imageSchema = z
 
 const imagesSchema = z.object({ images: z.array(imageSchema), next: z.string().optional() });
 
-export const defaultFeaturedFlag: FeaturedFlag = { property: 'featured', featuredValue: 'true' };
+export const defaultFeaturedFlag: FeaturedFlag = { property: 'featured', featuredValue: 'true', unfeaturedValue: 'false' };
 
 /** Maps a Glance image body to the planner's shape; kept apart from the HTTP code. */
 export function toImageDetail(image: z.infer<typeof imageSchema>, flag: FeaturedFlag): ImageDetail {
