@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { TASK_QUEUES } from './task-queues.js';
-// ── INTEGRATOR: domain sections ─────────────────────────────────────────────────────────────
-// import { releaseConfigSchema } from './release.js';
-// import { imagesConfigSchema } from './images.js';
-// import { lifecycleConfigSchema } from './lifecycle.js';
-// ────────────────────────────────────────────────────────────────────────────────────────────
+import { releaseConfigSchema } from './release.js';
+import { imagesConfigSchema } from './images.js';
+import { lifecycleConfigSchema } from './lifecycle.js';
 
 /** Accepts `host:port`, `[ipv6]:port`; no scheme, no path. */
 const ADDRESS_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
@@ -70,11 +68,10 @@ export const stratusConfigSchema = z.strictObject(
     temporal: temporalConfigSchema.prefault({}),
     dev: devConfigSchema.prefault({}),
     worker: workerConfigSchema.prefault({}),
-    // ── INTEGRATOR: domain sections (each optional; a missing section disables that capability)
-    // release: releaseConfigSchema.optional(),
-    // images: imagesConfigSchema.optional(),
-    // lifecycle: lifecycleConfigSchema.optional(),
-    // ──────────────────────────────────────────────────────────────────────────────────────────
+    // domain sections: each optional; a missing section disables that capability
+    release: releaseConfigSchema.optional(),
+    images: imagesConfigSchema.optional(),
+    lifecycle: lifecycleConfigSchema.optional(),
   },
   { error: 'the config must be a YAML mapping (key: value pairs) at the top level' },
 );

@@ -40,7 +40,7 @@ describe('stratus config schema', () => {
   });
 
   it('lists the allowed keys when an unknown key resembles none', () => {
-    expect(problemsOf('colour: blue\n')).toEqual(['colour: unknown key (allowed: temporal, dev, worker)']);
+    expect(problemsOf('colour: blue\n')).toEqual(['colour: unknown key (allowed: temporal, dev, worker, release, images, lifecycle)']);
     expect(problemsOf('worker:\n  flavour: x\n')).toEqual(['worker.flavour: unknown key (allowed: taskQueues)']);
   });
 
