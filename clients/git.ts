@@ -1,6 +1,7 @@
 // The `Vcs` port of the release train and its adapter over simple-git with a local mirror cache
-// per repo. Every operation fetches the mirror first, checks before it creates, and pushes by
-// URL (a mirror's own `origin` refuses refspecs). Names are validated before they reach git.
+// per repo. Every operation syncs the mirror first (ls-remote; fetch --prune when refs differ),
+// checks before it creates, and pushes by URL (a mirror's own `origin` refuses refspecs).
+// Names are validated before they reach git.
 import { validateRefName } from '../workflows/release-names.js';
 import {
   BranchConflictError,
@@ -193,15 +194,14 @@ class GitMirrorVcs implements Vcs {
 
   /** Resolves a branch, tag, full ref or commit SHA to a commit; {@link RefNotFoundError} if none. */
   private async resolve(m: Mirror, ref: string): Promise<string> {
+    validateRefName(ref, 'ref');
+    for (const candidate of ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`]) {
+      const sha = commitOfRef(m.refs, candidate);
+      if (sha !== null) return sha;
+    }
     if (SHA.test(ref)) {
       const { ok, stdout } = await this.git.test(m.path, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], m.options);
       if (ok) return stdout.trim();
-    } else {
-      validateRefName(ref, 'ref');
-      for (const candidate of ref.startsWith('refs/') ? [ref] : [`refs/heads/${ref}`, `refs/tags/${ref}`]) {
-        const sha = commitOfRef(m.refs, candidate);
-        if (sha !== null) return sha;
-      }
     }
     throw new RefNotFoundError(m.repo, ref);
   }
