@@ -151,8 +151,8 @@ export function parseAllocationsYaml(text: string, name: string): Allocation[] {
     const at = lineCounter.linePos(e.pos[0]);
     throw new AllocationsError('invalid', name, [`${name} line ${at.line}: not valid YAML: ${e.message.split('\n')[0]}`]);
   }
-  let seq = doc.contents;
-  if (isMap(seq)) seq = seq.get('allocations', true) as typeof seq;
+  let seq: unknown = doc.contents;
+  if (isMap(seq)) seq = seq.get('allocations', true);
   if (seq === null || seq === undefined) return [];
   if (!isSeq(seq)) throw new AllocationsError('invalid', name, [`${name}: expected a list of allocations (or allocations: [...])`]);
   const rows = seq.items.map((node, i) => {

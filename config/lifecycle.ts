@@ -185,6 +185,13 @@ export function eolTable(cfg: LifecycleConfig): EolEntry[] {
   return cfg.eol.map((e) => ({ distro: e.distro, version: e.version, eolDate: e.eol }));
 }
 
+/** The activity input for `lifecycle.allocations` (timeout in ms). */
+export function allocationSource(allocations: NonNullable<LifecycleConfig['allocations']>):
+  { file: string } | { url: string; tokenEnv?: string; timeoutMs: number } {
+  if ('file' in allocations) return { file: allocations.file };
+  return { url: allocations.url, ...(allocations.tokenEnv ? { tokenEnv: allocations.tokenEnv } : {}), timeoutMs: parseLifecycleDuration(allocations.timeout) };
+}
+
 /** SMTP settings with credentials read from the environment the worker passes in. */
 export interface SmtpSettings {
   host: string;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parse } from 'yaml';
 import { ConfigError } from '../../config/errors.js';
 import { validateWith } from '../../config/load.js';
-import { eolTable, lifecycleConfigSchema, lifecyclePolicies, smtpSettings } from '../../config/lifecycle.js';
+import { allocationSource, eolTable, lifecycleConfigSchema, lifecyclePolicies, smtpSettings } from '../../config/lifecycle.js';
 
 const root = z.strictObject({ lifecycle: lifecycleConfigSchema });
 const DAY = 86_400_000;
@@ -62,6 +62,7 @@ lifecycle:
     expect(eolTable(cfg)).toEqual([{ distro: 'ubuntu', version: '18.04', eolDate: '2023-05-31' }]);
     expect(cfg.exempt).toEqual([{ id: 'srv-1', reason: 'teaching lab', until: '2026-12-31' }]);
     expect(cfg.allocations).toEqual({ url: 'https://alloc.example.org/api/allocations', tokenEnv: 'ALLOC_TOKEN', timeout: '1m' });
+    expect(allocationSource(cfg.allocations!)).toEqual({ url: 'https://alloc.example.org/api/allocations', tokenEnv: 'ALLOC_TOKEN', timeoutMs: 60_000 });
     expect(cfg.deploy).toEqual({ playbook: 'site.yml', user: 'ubuntu', extraVars: {}, timeout: '30m', retries: 2, waitFor: '15m' });
     expect(validateWith(root, { lifecycle: {} }).lifecycle.rules.map((r) => r.kind)).toEqual(['shelve-stopped', 'delete-shelved', 'expire-allocation']);
   });

@@ -48,7 +48,7 @@ const worldArb = fc.record({
   sweeps: fc.array(fc.record({ skip: fc.boolean(), hour: fc.integer({ min: 0, max: 23 }) }), { minLength: 420, maxLength: 420 }),
 });
 
-type World = fc.Infer<typeof worldArb>;
+type World = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
 
 function metadataFor(e: Exemption): Record<string, string> {
   if (e.kind === 'forever') return { 'stratus:exempt': 'forever' };
