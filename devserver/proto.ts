@@ -46,6 +46,9 @@ export function unpackAny(any: Msg | undefined): { typeName: string; value: Msg 
   return { typeName, value: decode(typeName, any!.value as Uint8Array) };
 }
 
+/** Marks a request whose bytes did not decode (see serviceDefinition). */
+export const DECODE_ERROR = Symbol('decodeError');
+
 export type Handler = (request: Msg, call: grpc.ServerUnaryCall<Msg, Msg>) => Promise<Msg> | Msg;
 
 /** Builds a grpc-js service definition for a fully-qualified service name from the root. */
@@ -63,7 +66,14 @@ export function serviceDefinition(serviceName: string): { definition: grpc.Servi
       requestStream: false,
       responseStream: false,
       requestSerialize: (obj: Msg) => encode(reqType, obj),
-      requestDeserialize: (buf: Buffer) => decode(reqType, buf),
+      requestDeserialize: (buf: Buffer) => {
+        try {
+          return decode(reqType, buf);
+        } catch (err) {
+          // answered INVALID_ARGUMENT by the handler wrapper, as the real server does
+          return { [DECODE_ERROR]: `${method.name}: the request could not be decoded as ${reqType}: ${(err as Error).message}` };
+        }
+      },
       responseSerialize: (obj: Msg) => encode(resType, obj),
       responseDeserialize: (buf: Buffer) => decode(resType, buf),
     };

@@ -11,7 +11,7 @@ import {
 } from './activities.js';
 import { encodeUpdateRequest, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './commands.js';
 import { type Engine, decodeToken } from './engine.js';
-import { GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceDefinition, ts, durationToMs, unimplemented } from './proto.js';
+import { DECODE_ERROR, GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceDefinition, ts, durationToMs, unimplemented } from './proto.js';
 import type { Run } from './types.js';
 import { parseQuery } from './visibility.js';
 
@@ -383,6 +383,11 @@ export function addService(server: grpc.Server, serviceName: string, handlers: R
     impl[method] = (call: grpc.ServerUnaryCall<Msg, Msg>, callback: grpc.sendUnaryData<Msg>) => {
       if (!handler) {
         callback(unimplemented(`${serviceName.split('.').pop()}.${method}`).toServiceError());
+        return;
+      }
+      const decodeError = (call.request as Record<symbol, string> | undefined)?.[DECODE_ERROR];
+      if (decodeError) {
+        callback(invalidArgument(decodeError).toServiceError());
         return;
       }
       Promise.resolve()

@@ -127,3 +127,45 @@ test('a plain client connects to the in-process server and sees its version', as
   expect(info.serverVersion).toContain('stratus');
   await connection.close();
 });
+
+test('bytes that do not decode as the request message are INVALID_ARGUMENT', async () => {
+  const grpc = await import('@grpc/grpc-js');
+  const client = new grpc.Client(t.server!.address, grpc.credentials.createInsecure());
+  const err = await new Promise<Error & { code?: number }>((resolve) => {
+    client.makeUnaryRequest(
+      '/temporal.api.workflowservice.v1.WorkflowService/StartWorkflowExecution',
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]),
+      (e) => resolve(e as Error & { code?: number }),
+    );
+  });
+  client.close();
+  expect(err.code).toBe(3);
+  expect(err.message).toContain('StartWorkflowExecution: the request could not be decoded');
+});
+
+test('a workflow task nobody completes times out and is handed to another worker', async () => {
+  const workflowId = 'wft-timeout';
+  const handle = await t.env.client.workflow.start('greeting', {
+    taskQueue: 'wft-timeout-queue',
+    workflowId,
+    args: ['late'],
+    workflowTaskTimeout: '1s',
+  });
+  // a "worker" that takes the task and dies without answering
+  const task = await t.env.connection.workflowService.pollWorkflowTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: 'wft-timeout-queue' },
+    identity: 'doomed-worker',
+  });
+  expect(task.workflowExecution?.workflowId).toBe(workflowId);
+  const healthy = await t.worker({ taskQueue: 'wft-timeout-queue', activities: { greet: async (n: string) => `hello, ${n}` } });
+  expect(await healthy.runUntil(handle.result())).toBe('hello, late');
+  const events = (await handle.fetchHistory()).events!;
+  const timedOut = events.find((e) => e.workflowTaskTimedOutEventAttributes)!.workflowTaskTimedOutEventAttributes!;
+  expect(temporal.api.enums.v1.TimeoutType[timedOut.timeoutType!]).toBe('TIMEOUT_TYPE_START_TO_CLOSE');
+  const identities = events.filter((e) => e.workflowTaskStartedEventAttributes).map((e) => e.workflowTaskStartedEventAttributes!.identity);
+  expect(identities[0]).toBe('doomed-worker');
+  expect(identities[1]).not.toBe('doomed-worker');
+});
