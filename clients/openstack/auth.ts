@@ -75,10 +75,13 @@ export interface Token {
 export class KeystoneSession {
   readonly policy: RetryPolicy;
   readonly fetchImpl: FetchLike;
-  private current?: Token;
-  private pending?: Promise<Token>;
+  #current?: Token;
+  #pending?: Promise<Token>;
+  // A #private field: util.inspect and JSON.stringify never show it, so a logged client leaks no secret.
+  readonly #options: KeystoneOptions;
 
-  constructor(private readonly options: KeystoneOptions) {
+  constructor(options: KeystoneOptions) {
+    this.#options = options;
     this.policy = { ...defaultRetryPolicy, ...options.retry };
     this.fetchImpl = options.fetch ?? fetch;
     validateCredentials(options.credentials);
@@ -86,16 +89,16 @@ export class KeystoneSession {
 
   /** The current token, authenticating first if there is none or it is about to expire. */
   async token(signal?: AbortSignal): Promise<Token> {
-    const skew = this.options.expirySkewMs ?? 60_000;
-    if (this.current && this.current.expiresAt - skew > Date.now()) return this.current;
-    this.pending ??= this.authenticate(signal).finally(() => (this.pending = undefined));
-    this.current = await this.pending;
-    return this.current;
+    const skew = this.#options.expirySkewMs ?? 60_000;
+    if (this.#current && this.#current.expiresAt - skew > Date.now()) return this.#current;
+    this.#pending ??= this.authenticate(signal).finally(() => (this.#pending = undefined));
+    this.#current = await this.#pending;
+    return this.#current;
   }
 
   /** Forget a token the API rejected (401), unless a newer one has already replaced it. */
   invalidate(token: Token): void {
-    if (this.current === token) this.current = undefined;
+    if (this.#current === token) this.#current = undefined;
   }
 
   /** The catalog URL (no trailing slash) of a service type such as `compute` or `volumev3`. */
@@ -105,13 +108,13 @@ export class KeystoneSession {
 
   /** Looks a service up in the catalog that came with `token`. */
   endpointIn(token: Token, serviceType: string): string {
-    const wanted = this.options.interface ?? 'public';
+    const wanted = this.#options.interface ?? 'public';
     const service = token.catalog.find((s) => s.type === serviceType);
     const endpoint = service?.endpoints.find(
-      (e) => e.interface === wanted && (!this.options.region || (e.region_id ?? e.region) === this.options.region),
+      (e) => e.interface === wanted && (!this.#options.region || (e.region_id ?? e.region) === this.#options.region),
     );
     if (!endpoint) {
-      const where = this.options.region ? ` in region ${this.options.region}` : '';
+      const where = this.#options.region ? ` in region ${this.#options.region}` : '';
       throw new OpenStackError(`the service catalog has no ${wanted} endpoint for ${serviceType}${where}`);
     }
     return endpoint.url.replace(/\/+$/, '');
@@ -119,12 +122,12 @@ export class KeystoneSession {
 
   /** Erases secrets if the object is ever logged. */
   toJSON(): object {
-    return { authUrl: this.options.authUrl, credentials: this.options.credentials.kind };
+    return { authUrl: this.#options.authUrl, credentials: this.#options.credentials.kind };
   }
 
   private async authenticate(signal?: AbortSignal): Promise<Token> {
-    const url = `${this.options.authUrl.replace(/\/+$/, '')}/auth/tokens`;
-    const body = JSON.stringify(authBody(this.options.credentials));
+    const url = `${this.#options.authUrl.replace(/\/+$/, '')}/auth/tokens`;
+    const body = JSON.stringify(authBody(this.#options.credentials));
     const res = await sendWithRetry(
       {
         service: 'keystone',
@@ -140,7 +143,7 @@ export class KeystoneSession {
       this.fetchImpl,
     );
     const text = await res.text();
-    const who = describeCredentials(this.options.credentials);
+    const who = describeCredentials(this.#options.credentials);
     if (res.status === 401 || res.status === 403) {
       throw new OpenStackAuthError(`Keystone rejected ${who} (HTTP ${res.status})`, res.status);
     }

@@ -1,5 +1,6 @@
 // Keystone auth, token reuse and renewal, catalog lookup, retries and error messages of the
 // OpenStack client, against the stateful fake cloud.
+import { inspect } from 'node:util';
 import { createCloud, OpenStackAuthError, OpenStackError, OpenStackHttpError, OpenStackRateLimitError, OpenStackResponseError, type CloudOptions } from '../../clients/openstack/index.js';
 import { startFakeOpenStack, type FakeOpenStack } from '../fakes/openstack.js';
 
@@ -31,6 +32,14 @@ describe('Keystone authentication', () => {
     await cloud.compute.listServers();
     expect(first.items.map((s) => s.name)).toEqual(['web']);
     expect(tokenPosts() - before).toBe(1);
+  });
+
+  it('keeps the password and the token out of anything that prints the client', async () => {
+    const cloud = passwordCloud();
+    await cloud.compute.listServers();
+    const printed = inspect(cloud, { depth: 20 }) + JSON.stringify(cloud);
+    expect(printed).not.toContain('admin-secret');
+    expect(printed).not.toMatch(/tok-[0-9a-f-]{36}/);
   });
 
   it('signs in with an application credential', async () => {
