@@ -108,6 +108,8 @@ export const imagesConfigSchema = z
     /** Where builds write their output (relative to the config file). */
     workDir: z.string().trim().min(1, { error: 'must not be empty' }).default('.stratus/images'),
     streams: z.array(streamSchema, { error: 'must be a list of streams' }).min(1, { error: 'must list at least one stream' }),
+    /** URLs that receive every stream's state changes as CloudEvents 1.0 JSON (POST). Treated as secrets: never logged. */
+    webhooks: z.array(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }), { error: 'must be a list of URLs' }).default([]),
   })
   .superRefine((images, ctx) => {
     const seen = new Set<string>();
