@@ -40,7 +40,7 @@ export function registerDevCommand(program: Command, io: CliIo): void {
           port: opts.port ?? loaded.config.dev.port,
           host: loaded.config.dev.host,
           dbFile,
-          namespace: external.namespace,
+          namespaces: [external.namespace],
         });
         target = {
           address: server.address,

@@ -24,7 +24,7 @@ export function registerServerCommand(program: Command, io: CliIo): void {
         port: opts.port ?? loaded.config.dev.port,
         host: opts.host ?? loaded.config.dev.host,
         dbFile,
-        namespace,
+        namespaces: [namespace],
       });
       out.event(
         'server',

@@ -3,6 +3,7 @@ import { type ActivityDeps, createActivities } from '../activities/index.js';
 import { type StratusConfig } from '../config/schema.js';
 import { type TaskQueue } from '../config/task-queues.js';
 import { buildActivityDeps } from './activity-deps.js';
+import { TemporalSettingsError } from './temporal-connection.js';
 import { bundleWorkflows, type WorkflowBundle } from './workflow-bundle.js';
 
 /** Input of {@link runWorkers}. */
@@ -35,17 +36,21 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
   const deps = options.activityDeps ?? buildActivityDeps({ config, baseDir: options.baseDir ?? process.cwd() });
   const activities = createActivities(deps);
 
-  const workers = await Promise.all(
+  const created = await Promise.allSettled(
     taskQueues.map((taskQueue) => Worker.create({ connection, namespace, taskQueue, workflowBundle, activities })),
   );
-  if (signal?.aborted) return;
+  const workers = created.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const createFailure = created.find((r): r is PromiseRejectedResult => r.status === 'rejected');
 
+  // A created worker holds the connection until it has run and shut down, so even when we
+  // stop before polling (abort, or a sibling failed to start) each one is run and stopped.
   const stop = new AbortController();
   const stopped = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   const onAbort = () => stop.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  let failure: unknown;
-  options.onReady?.(taskQueues);
+  if (signal?.aborted || createFailure) stop.abort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  let failure: unknown = createFailure && explainCreateFailure(createFailure.reason, namespace);
+  if (!stop.signal.aborted) options.onReady?.(taskQueues);
   try {
     await Promise.all(
       workers.map((worker) =>
@@ -59,4 +64,14 @@ export async function runWorkers(options: RunWorkersOptions): Promise<void> {
     signal?.removeEventListener('abort', onAbort);
   }
   if (failure !== undefined) throw failure;
+}
+
+/** Turns the core's "Namespace X was not found …: Status { … }" into an actionable message. */
+function explainCreateFailure(error: unknown, namespace: string): unknown {
+  if (error instanceof Error && /^Namespace .* was not found/.test(error.message)) {
+    return new TemporalSettingsError(
+      `Temporal namespace "${namespace}" does not exist on this server: create it, or set TEMPORAL_NAMESPACE / temporal.namespace`,
+    );
+  }
+  return error;
 }
