@@ -34,7 +34,8 @@ const contains = async (repo: OriginRepo, ancestor: string, ref: string) =>
 test('a git-only train runs a full cycle, two patches, starts the next train and completes when it releases', async () => {
   const { atmosphere, troposphere, clank } = origins;
   const masterAtStart = await originRef(atmosphere, 'refs/heads/master');
-  const h31 = await startTrain(t, { version: 31, config: trainConfig(repos) });
+  // a low history limit makes the train (and its successor) continue as new several times on the way
+  const h31 = await startTrain(t, { version: 31, config: trainConfig(repos), historyLimit: 250 });
 
   // 1. branches cut in the release-branch repos only
   let s = await waitForStatus(h31, (x) => x.stage === 'cycle', 'the cycle to start');
@@ -81,6 +82,7 @@ test('a git-only train runs a full cycle, two patches, starts the next train and
   expect((await originTag(clank, 'v31-1'))!.commit).toBe(await originRef(clank, 'refs/heads/master'));
   expect(s.tags.map((x) => x.tag)).toEqual(['v31-1']);
   expect(s.nextTrain).toBe('release-v32');
+  expect(s.runs).toBeGreaterThan(1); // continued as new, state carried over
   expect(await readFile(s.releaseNotes!, 'utf8')).toBe(`# v31 (${s.codename})\n\n_No issues were resolved in this release._\n`);
 
   const h32 = t.env.client.workflow.getHandle('release-v32');
