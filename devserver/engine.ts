@@ -4,7 +4,7 @@
 // termination, queries, updates and closing.
 import { randomUUID } from 'node:crypto';
 import { Clock } from './clock.js';
-import { type Msg, GrpcError, alreadyExists, invalidArgument, notFound, ts, durationToMs } from './proto.js';
+import { type Msg, GrpcError, alreadyExists, invalidArgument, notFound, ts, durationToMs, type } from './proto.js';
 import { TaskQueues, type Task } from './task-queues.js';
 import type { HistoryEvent, QueryState, Run, RunStatus, UpdateState, WorkflowTask, ActivityState } from './types.js';
 import { SearchAttributeRegistry } from './visibility.js';
@@ -13,6 +13,9 @@ export const DEFAULT_WFT_TIMEOUT_MS = 10_000;
 const MAX_WFT_TIMEOUT_MS = 120_000;
 const UPDATE_LONG_POLL_MS = 20_000;
 const HISTORY_LONG_POLL_MS = 20_000;
+/** The real server's defaults for suggesting continue-as-new: 4 Ki events or 4 MiB of history. */
+const SUGGEST_CAN_EVENTS = 4 * 1024;
+const SUGGEST_CAN_BYTES = 4 * 1024 * 1024;
 
 export interface TokenData {
   k: 'w' | 'q' | 'a';
@@ -181,6 +184,8 @@ export class Engine {
       [attrsField]: attrs,
     };
     run.history.push(event);
+    const historyEvent = type('temporal.api.history.v1.HistoryEvent');
+    run.historySizeBytes += historyEvent.encode(historyEvent.fromObject(event)).len;
     for (const w of run.eventWaiters.splice(0)) w();
     return eventId;
   }
@@ -275,6 +280,7 @@ export class Engine {
       taskQueue,
       status: 'WORKFLOW_EXECUTION_STATUS_RUNNING',
       history: [],
+      historySizeBytes: 0,
       startTime: now,
       executionTime: now,
       wftTimeoutMs,
@@ -405,8 +411,8 @@ export class Engine {
       scheduledEventId: wft.scheduledEventId,
       identity,
       requestId: randomUUID(),
-      historySizeBytes: run.history.length * 200,
-      suggestContinueAsNew: run.history.length > 8000,
+      historySizeBytes: run.historySizeBytes,
+      suggestContinueAsNew: run.history.length >= SUGGEST_CAN_EVENTS || run.historySizeBytes >= SUGGEST_CAN_BYTES,
     });
     this.busyCount++;
     wft.cancelTimeout = this.clock.after(run.wftTimeoutMs, () => this.workflowTaskTimedOut(run, wft));

@@ -84,6 +84,7 @@ function restore(engine: Engine, snap: Snapshot): void {
   for (const saved of sorted) {
     const run: Run = {
       ...saved,
+      historySizeBytes: saved.historySizeBytes ?? 0,
       wft: undefined,
       sticky: undefined,
       buffered: [],

@@ -319,7 +319,7 @@ export function executionInfo(run: Run): Msg {
     searchAttributes: Object.keys(run.searchAttributes).length ? { indexedFields: run.searchAttributes } : undefined,
     taskQueue: run.taskQueue,
     stateTransitionCount: run.history.length,
-    historySizeBytes: run.history.length * 200,
+    historySizeBytes: run.historySizeBytes,
     firstRunId: run.firstRunId,
   };
 }

@@ -105,6 +105,8 @@ export interface Run {
   taskQueue: string;
   status: RunStatus;
   history: HistoryEvent[];
+  /** encoded size of the history, as the real server reports it to workflows */
+  historySizeBytes: number;
   startTime: number;
   executionTime: number;
   closeTime?: number;

@@ -222,3 +222,13 @@ export async function usesNexus(): Promise<string> {
   const client = createNexusServiceClient({ endpoint: 'nowhere', service: unsupportedService });
   return await client.executeOperation('op', 'x');
 }
+
+export async function historyInfo(): Promise<Array<{ length: number; size: number; suggested: boolean }>> {
+  const seen = [];
+  for (let i = 0; i < 3; i++) {
+    const info = workflowInfo();
+    seen.push({ length: info.historyLength, size: info.historySize, suggested: info.continueAsNewSuggested });
+    await sleep(1000);
+  }
+  return seen;
+}

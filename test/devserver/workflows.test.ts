@@ -237,3 +237,11 @@ test('an unknown workflow id is WorkflowNotFoundError', async () => {
   const err = await failureOf(t.env.client.workflow.getHandle('no-such-workflow').describe());
   expect(err.name).toBe('WorkflowNotFoundError');
 });
+
+test('workflows see their history length and encoded size grow, as on the real server', async () => {
+  const seen = await (await start('historyInfo')).result();
+  expect(seen.map((s) => s.length)).toEqual([3, 8, 13]);
+  expect(seen[0]!.size).toBeGreaterThan(0);
+  expect(seen[1]!.size).toBeGreaterThan(seen[0]!.size);
+  expect(seen.every((s) => !s.suggested)).toBe(true);
+});
