@@ -6,7 +6,7 @@ import { type EmbeddedServer } from './embedded.js';
 import { CliError, type CliIo, EXIT_USAGE } from './output.js';
 import { loadCommandConfig, outputFor, parsePort } from './context.js';
 import { shutdownSignal } from './signals.js';
-import { loadBundleFromEnv, readyMessage } from './worker-common.js';
+import { loadBundleFromEnv, logLevelFromEnv, readyMessage } from './worker-common.js';
 
 /**
  * `stratus dev`: everything in one process — the embedded Temporal server (unless the
@@ -21,6 +21,7 @@ export function registerDevCommand(program: Command, io: CliIo): void {
     .action(async (opts: { port?: number; db?: string }, command: Command) => {
       const loaded = loadCommandConfig(command, io, true);
       const out = outputFor(command, io);
+      const logLevel = logLevelFromEnv(io);
       const { resolveTemporalTarget, runWorkerProcess, summarizeTarget } = await import('../workers/index.js');
       const external = resolveTemporalTarget(loaded.config, io.env);
       if (external.address !== undefined && (opts.port !== undefined || opts.db !== undefined)) {
@@ -66,6 +67,7 @@ export function registerDevCommand(program: Command, io: CliIo): void {
           target,
           signal,
           workflowBundle: await loadBundleFromEnv(io),
+          logLevel,
           onReady: (info) => out.event('ready', { temporal: info.target, taskQueues: info.taskQueues }, readyMessage(info)),
         });
       } finally {

@@ -1,4 +1,4 @@
-import { Runtime } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
 import { type LoadedConfig } from '../config/load.js';
 import { type TaskQueue } from '../config/task-queues.js';
 import { runWorkers } from './run-workers.js';
@@ -13,6 +13,8 @@ export interface WorkerProcessOptions {
   /** Abort (e.g. on SIGTERM) for a graceful shutdown. */
   signal: AbortSignal;
   workflowBundle?: WorkflowBundle;
+  /** SDK log level (to stderr); default WARN so `stratus dev` stays quiet. */
+  logLevel?: LogLevel;
   /** Called once the workers are polling; the summary holds no secrets. */
   onReady?: (info: { target: TemporalTargetSummary; taskQueues: readonly TaskQueue[] }) => void;
 }
@@ -23,16 +25,16 @@ let runtimeInstalled = false;
  * Installs the Temporal runtime with stratus in charge of signals (the CLI shuts the embedded
  * server down after the workers). Call before the first NativeConnection; later calls are no-ops.
  */
-export function installRuntime(): void {
+export function installRuntime(logLevel: LogLevel = 'WARN'): void {
   if (runtimeInstalled) return;
-  Runtime.install({ shutdownSignals: [] });
+  Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(logLevel) });
   runtimeInstalled = true;
 }
 
 /** Connects, runs the configured workers until `signal` aborts, then closes the connection. */
 export async function runWorkerProcess(options: WorkerProcessOptions): Promise<void> {
   const { loaded, target, signal } = options;
-  installRuntime();
+  installRuntime(options.logLevel);
   const connection = await connectWorker(target);
   try {
     await runWorkers({

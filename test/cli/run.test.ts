@@ -95,4 +95,10 @@ describe('stratus (in-process)', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(`config file not found: ${join(cwd, 'nope.yaml')} (pass --config <file> or set STRATUS_CONFIG)\n`);
   });
+
+  it('rejects an unknown STRATUS_LOG_LEVEL, listing the levels', async () => {
+    const result = await run(['worker'], { STRATUS_LOG_LEVEL: 'chatty' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('error: STRATUS_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR\n');
+  });
 });
