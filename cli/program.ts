@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevCommand } from './dev.js';
+import { registerImageCommands } from './image.js';
+import { registerSiteCommands } from './site.js';
 import { type CliIo } from './output.js';
 import { registerServerCommand } from './server.js';
 import { registerWorkerCommand } from './worker.js';
@@ -27,6 +29,8 @@ export function createProgram(io: CliIo): Command {
   registerServerCommand(program, io);
   registerWorkerCommand(program, io);
   registerDevCommand(program, io);
+  registerImageCommands(program, io);
+  registerSiteCommands(program, io);
   return program;
 }
 

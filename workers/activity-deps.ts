@@ -1,5 +1,7 @@
 import { type ActivityDeps } from '../activities/index.js';
 import { type LoadedConfig } from '../config/load.js';
+import { buildImageActivityDeps } from './image-streams.js';
+import { buildLifecycleActivityDeps } from './lifecycle.js';
 
 /**
  * Builds the adapters activities need from the config: the one place where clients
@@ -12,5 +14,8 @@ export function buildActivityDeps(
 ): ActivityDeps {
   // INTEGRATOR: construct each adapter here as its section lands, e.g.
   //   vcs: createGitVcs({ cacheDir: resolveConfigPath(loaded, config.release.cacheDir), ... })
-  return {};
+  return {
+    ...buildImageActivityDeps(_loaded, _env),
+    ...buildLifecycleActivityDeps(_loaded, _env),
+  };
 }

@@ -2,6 +2,7 @@ import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
 import { type LoadedConfig } from '../config/load.js';
 import { type TaskQueue } from '../config/task-queues.js';
 import { runWorkers } from './run-workers.js';
+import { startConfiguredImageStreams } from './image-streams.js';
 import { connectWorker, summarizeTarget, type TemporalTarget, type TemporalTargetSummary } from './temporal-connection.js';
 import { type WorkflowBundle } from './workflow-bundle.js';
 
@@ -37,6 +38,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
   installRuntime(options.logLevel);
   const connection = await connectWorker(target);
   try {
+    await startConfiguredImageStreams(target, loaded.config); // the configured image streams' entity workflows
     await runWorkers({
       connection,
       namespace: target.namespace,
