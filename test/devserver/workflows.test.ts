@@ -2,8 +2,8 @@
 // continue-as-new, id policies, describe/memo/search attributes and markers on the embedded server.
 import { WorkflowIdConflictPolicy, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { Worker } from '@temporalio/worker';
-import { createTestEnv, type TestEnv } from '../support/temporal.js';
+import { Worker } from '@temporalio/worker';
+import { createTestEnv, workflowBundle, type TestEnv } from '../support/temporal.js';
 import { conformanceActivities } from './conformance-activities.js';
 
 const EventType = temporal.api.enums.v1.EventType;
@@ -244,4 +244,18 @@ test('workflows see their history length and encoded size grow, as on the real s
   expect(seen[0]!.size).toBeGreaterThan(0);
   expect(seen[1]!.size).toBeGreaterThan(seen[0]!.size);
   expect(seen.every((s) => !s.suggested)).toBe(true);
+});
+
+test('every closed history this suite produced replays deterministically on the SDK', async () => {
+  const histories = [];
+  for await (const wf of t.env.client.workflow.list({ query: `ExecutionStatus != 'Running' AND TaskQueue = '${taskQueue}'` })) {
+    if (wf.type === 'brokenTask') continue; // its task fails on purpose
+    histories.push({ workflowId: wf.workflowId, history: await t.env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory() });
+  }
+  expect(histories.length).toBeGreaterThan(20);
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: workflowBundle('conformance') }, histories)) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  }
+  expect(failures).toEqual([]);
 });
