@@ -1,6 +1,10 @@
 // The activities every worker registers. Each outside system contributes one factory
 // (createGitActivities(deps), createJiraActivities(deps) …); this file spreads them.
 import { createImageActivities, type ImageActivityDeps } from './images.js';
+import { createOpenStackActivities, type OpenStackActivityDeps } from './openstack.js';
+import { createAllocationActivities, type AllocationActivityDeps } from './allocations.js';
+import { createNotifyActivities, type NotifyActivityDeps } from './notify.js';
+import { createAnsibleActivities, type AnsibleActivityDeps } from './ansible.js';
 import { createTrackerActivities } from './tracker.js';
 import { createWebhookActivities } from './webhooks.js';
 import { type BugTracker } from '../clients/tracker.js';
@@ -17,6 +21,14 @@ export interface ActivityDeps {
   trackers?: Record<string, BugTracker>;
   /** Where image pipeline events go (null: nowhere). */
   webhooks?: WebhookPoster | null;
+  /** OpenStack cloud (absent when `openstack:` is not configured). */
+  openstack?: OpenStackActivityDeps;
+  /** Lifecycle allocations loader (absent without `lifecycle:`). */
+  allocations?: AllocationActivityDeps;
+  /** Lifecycle notices by SMTP (absent without `lifecycle.notify`). */
+  notify?: NotifyActivityDeps;
+  /** ansible-playbook runner for deployInstance (absent without `lifecycle.deploy`). */
+  ansible?: AnsibleActivityDeps;
 }
 
 /** All activities, keyed by name; workflows proxy `ReturnType<typeof createActivities>`. */
@@ -25,6 +37,10 @@ export function createActivities(deps: ActivityDeps) {
     ...(deps.images ? createImageActivities(deps.images) : {}),
     ...createTrackerActivities({ trackers: deps.trackers ?? {} }),
     ...createWebhookActivities({ poster: deps.webhooks ?? null }),
+    ...(deps.openstack ? createOpenStackActivities(deps.openstack) : {}),
+    ...(deps.allocations ? createAllocationActivities(deps.allocations) : {}),
+    ...(deps.notify ? createNotifyActivities(deps.notify) : {}),
+    ...(deps.ansible ? createAnsibleActivities(deps.ansible) : {}),
   };
 }
 

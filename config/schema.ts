@@ -3,6 +3,7 @@ import { TASK_QUEUES } from './task-queues.js';
 import { releaseConfigSchema } from './release.js';
 import { imagesConfigSchema } from './images.js';
 import { lifecycleConfigSchema } from './lifecycle.js';
+import { openstackConfigSchema } from './openstack.js';
 
 /** Accepts `host:port`, `[ipv6]:port`; no scheme, no path. */
 const ADDRESS_RE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
@@ -72,6 +73,7 @@ export const stratusConfigSchema = z.strictObject(
     release: releaseConfigSchema.optional(),
     images: imagesConfigSchema.optional(),
     lifecycle: lifecycleConfigSchema.optional(),
+    openstack: openstackConfigSchema.optional(),
   },
   { error: 'the config must be a YAML mapping (key: value pairs) at the top level' },
 );
