@@ -82,20 +82,24 @@ export class Clock {
     this.skipScheduled = true;
     setImmediate(() => {
       this.skipScheduled = false;
-      this.fireDue();
+      let fired = this.fireDue();
       if (this.timeSkipping && !this.locked && this.timers.length > 0 && !this.busy()) {
         const first = this.timers[0]!;
         const now = this.now();
         if (first.at > now) this.offset += first.at - now;
-        this.fireDue();
+        fired = this.fireDue() || fired;
       }
       this.arm();
+      // a timer that fired may have left nothing running: look again on the next turn
+      if (fired) this.poke();
     });
   }
 
-  private fireDue(): void {
+  private fireDue(): boolean {
     const now = this.now();
+    let fired = false;
     while (this.timers.length > 0 && this.timers[0]!.at <= now) {
+      fired = true;
       const t = this.timers.shift()!;
       try {
         t.fn();
@@ -103,6 +107,7 @@ export class Clock {
         console.error('stratus-temporal: timer callback failed', err);
       }
     }
+    return fired;
   }
 
   private arm(): void {

@@ -239,7 +239,7 @@ test('an unknown workflow id is WorkflowNotFoundError', async () => {
 });
 
 test('workflows see their history length and encoded size grow, as on the real server', async () => {
-  const seen = await (await start('historyInfo')).result();
+  const seen = (await (await start('historyInfo')).result()) as Array<{ length: number; size: number; suggested: boolean }>;
   expect(seen.map((s) => s.length)).toEqual([3, 8, 13]);
   expect(seen[0]!.size).toBeGreaterThan(0);
   expect(seen[1]!.size).toBeGreaterThan(seen[0]!.size);
