@@ -232,6 +232,17 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
       keys: Object.fromEntries([...Object.entries(engine.searchAttributes.system()), ...engine.searchAttributes.custom.entries()]),
     }),
 
+    DescribeTaskQueue: (req) => {
+      ns(req);
+      const name = req.taskQueue?.name;
+      if (!name) throw invalidArgument('TaskQueue is not set on request.');
+      const queues = req.taskQueueType === 'TASK_QUEUE_TYPE_ACTIVITY' ? engine.activityQueues : engine.workflowQueues;
+      return {
+        pollers: queues.recentPollers(name).map((p) => ({ identity: p.identity, lastAccessTime: ts(p.lastAccessTime), ratePerSecond: 0 })),
+        taskQueueStatus: { backlogCountHint: queues.backlog(name) },
+      };
+    },
+
     ShutdownWorker: (req) => {
       // tasks waiting on the worker's sticky queue go back to the normal queue at once
       if (req.stickyTaskQueue) releaseStickyQueue(engine, req.stickyTaskQueue);

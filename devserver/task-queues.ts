@@ -17,6 +17,8 @@ class Queue<R> {
   tasks: Task<R>[] = [];
   pollers: Poller<R>[] = [];
   lastPollTime = 0;
+  /** identity -> last time it polled (for DescribeTaskQueue) */
+  seen = new Map<string, number>();
 }
 
 export class TaskQueues<R> {
@@ -53,6 +55,7 @@ export class TaskQueues<R> {
   poll(name: string, identity: string, timeoutMs: number, onCancel: (cancel: () => void) => void): Promise<R | undefined> {
     const q = this.queue(name);
     q.lastPollTime = Date.now();
+    q.seen.set(identity, q.lastPollTime);
     while (q.tasks.length > 0) {
       const task = q.tasks.shift()!;
       if (!task.valid()) continue;
@@ -101,6 +104,14 @@ export class TaskQueues<R> {
 
   hasPollers(name: string): boolean {
     return (this.queues.get(name)?.pollers.length ?? 0) > 0;
+  }
+
+  /** Workers that polled `name` in the last `withinMs` (the real server keeps about 5 minutes). */
+  recentPollers(name: string, withinMs = 5 * 60_000): Array<{ identity: string; lastAccessTime: number }> {
+    const q = this.queues.get(name);
+    if (!q) return [];
+    const cutoff = Date.now() - withinMs;
+    return [...q.seen.entries()].filter(([, t]) => t >= cutoff).map(([identity, lastAccessTime]) => ({ identity, lastAccessTime }));
   }
 
   lastPoll(name: string): number {

@@ -169,3 +169,15 @@ test('a workflow task nobody completes times out and is handed to another worker
   expect(identities[0]).toBe('doomed-worker');
   expect(identities[1]).not.toBe('doomed-worker');
 });
+
+test('DescribeTaskQueue lists the workers polling a queue', async () => {
+  const { pollers } = await t.env.connection.workflowService.describeTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  expect(pollers?.length).toBeGreaterThanOrEqual(1);
+  expect(pollers![0]!.identity).toMatch(/@/);
+  const none = await t.env.connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: 'nobody-here' } });
+  expect(none.pollers ?? []).toEqual([]);
+});
