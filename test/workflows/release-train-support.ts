@@ -82,7 +82,7 @@ export async function waitForStatus(handle: WorkflowHandle, predicate: (s: Train
   let last: TrainStatus | undefined;
   for (;;) {
     try {
-      last = await status(handle);
+      last = await Promise.race([status(handle), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('query timed out (no worker?)')), 5000).unref())]);
       if (predicate(last)) return last;
     } catch (error) {
       if (Date.now() > until) throw error;
