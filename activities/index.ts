@@ -7,6 +7,7 @@ import { createNotifyActivities, type NotifyActivityDeps } from './notify.js';
 import { createAnsibleActivities, type AnsibleActivityDeps } from './ansible.js';
 import { createTrackerActivities } from './tracker.js';
 import { createWebhookActivities } from './webhooks.js';
+import { createReleaseActivities, type ReleaseActivityDeps } from './release.js';
 import { type BugTracker } from '../clients/tracker.js';
 import { type WebhookPoster } from '../clients/webhooks.js';
 
@@ -15,6 +16,8 @@ import { type WebhookPoster } from '../clients/webhooks.js';
  * activity factory adds the ports it needs (e.g. `vcs: Vcs`, `codeHost: CodeHost`).
  */
 export interface ActivityDeps {
+  /** Release train: git (absent without `release:`), GitHub and JIRA ports, notes dir; missing parts fail their steps clearly. */
+  release?: ReleaseActivityDeps;
   /** Image pipeline: command runner, site writer, work dir (absent when `images:` is not configured). */
   images?: ImageActivityDeps;
   /** stream name → its failure tracker (streams without one are left out). */
@@ -34,6 +37,7 @@ export interface ActivityDeps {
 /** All activities, keyed by name; workflows proxy `ReturnType<typeof createActivities>`. */
 export function createActivities(deps: ActivityDeps) {
   return {
+    ...createReleaseActivities(deps.release ?? {}),
     ...(deps.images ? createImageActivities(deps.images) : {}),
     ...createTrackerActivities({ trackers: deps.trackers ?? {} }),
     ...createWebhookActivities({ poster: deps.webhooks ?? null }),

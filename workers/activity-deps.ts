@@ -2,6 +2,7 @@ import { type ActivityDeps } from '../activities/index.js';
 import { type LoadedConfig } from '../config/load.js';
 import { buildImageActivityDeps } from './image-streams.js';
 import { buildLifecycleActivityDeps } from './lifecycle.js';
+import { buildReleaseActivityDeps } from './release-deps.js';
 
 /**
  * Builds the adapters activities need from the config: the one place where clients
@@ -17,5 +18,6 @@ export function buildActivityDeps(
   return {
     ...buildImageActivityDeps(_loaded, _env),
     ...buildLifecycleActivityDeps(_loaded, _env),
+    ...buildReleaseActivityDeps(_loaded, _env),
   };
 }

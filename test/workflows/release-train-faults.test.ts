@@ -5,12 +5,12 @@
 import { createGithubCodeHost } from '../../clients/github.js';
 import { createJiraReleaseTracker } from '../../clients/jira.js';
 import { cancelUpdate, resumeUpdate } from '../../workflows/release-train-api.js';
-import { RELEASE_TASK_QUEUE } from '../../workflows/release-train-types.js';
+import { RELEASE_TASK_QUEUE, type TrainStatus } from '../../workflows/release-train-types.js';
 import { startFakeGithub, type FakeGithub } from '../fakes/github.js';
 import { startFakeJira, type FakeJira } from '../fakes/jira.js';
 import { commitFiles, createOrigin, git, originRef, originTag, tempDir, type OriginRepo } from '../support/git-repos.js';
 import { createTestEnv, type TestEnv } from '../support/temporal.js';
-import { WEEK, failureOf, releaseActivities, runWorker, startTrain, status, trainConfig, waitForStatus, type RunningWorker } from './release-train-support.js';
+import { WEEK, failureOf, releaseActivities, runWorker, startTrain, trainConfig, waitForStatus, type RunningWorker } from './release-train-support.js';
 
 const TOKEN = 'ghp_operator_token_31337';
 const PASSWORD = 'jira-pass-do-not-leak-99';
@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 const longAgo = () => new Date(Date.now() - 6 * WEEK).toISOString();
-const operatorWait = (s: Awaited<ReturnType<typeof status>>) => s.waiting.find((w) => w.kind === 'operator');
+const operatorWait = (s: TrainStatus) => s.waiting.find((w) => w.kind === 'operator');
 
 test.each([['abc'], [-1]])('an invalid version (%p) fails the workflow with a message naming version', async (version) => {
   const handle = await t.env.client.workflow.start('releaseTrain', {
@@ -64,7 +64,7 @@ test('a late start catches up at once (one collapsed trickle-down); a tag on ano
 
   const config = trainConfig([{ name: 'atmosphere', target: 'release-branch' }], { autoApprove: true, trickleDown: 'daily' });
   const h60 = await startTrain(t, { version: 60, start: longAgo(), config });
-  let s = await waitForStatus(h60, (x) => operatorWait(x) !== undefined, 'the operator wait');
+  const s = await waitForStatus(h60, (x) => operatorWait(x) !== undefined, 'the operator wait');
   expect(s.stage).toBe('releasing');
   expect(s.trickleDowns).toBe(1); // six weeks of missed daily slots collapse into one merge
   const wait = operatorWait(s)!;
@@ -75,7 +75,7 @@ test('a late start catches up at once (one collapsed trickle-down); a tag on ano
 
   await git(atmo.path, ['tag', '-d', 'v60-1']); // the operator removes the stray tag
   await h60.executeUpdate(resumeUpdate);
-  s = await waitForStatus(h60, (x) => x.stage === 'patching', 'the release after resume');
+  await waitForStatus(h60, (x) => x.stage === 'patching', 'the release after resume');
   expect((await originTag(atmo, 'v60-1'))!.commit).toBe(await originRef(atmo, 'refs/heads/v60'));
   const nothing = await failureOf(h60.executeUpdate(resumeUpdate));
   expect(nothing.cause?.message ?? nothing.message).toMatch(/^v60 is not waiting for an operator/);
@@ -86,7 +86,7 @@ test('a late start catches up at once (one collapsed trickle-down); a tag on ano
 test('a non-admin token makes the train wait naming user and repo; resume once the user is made admin; no token in history', async () => {
   const config = trainConfig([{ name: 'clank', target: 'master', github: 'cyverse/clank' }], { autoApprove: true, github: true });
   const h70 = await startTrain(t, { version: 70, start: longAgo(), config });
-  let s = await waitForStatus(h70, (x) => operatorWait(x) !== undefined, 'the operator wait');
+  const s = await waitForStatus(h70, (x) => operatorWait(x) !== undefined, 'the operator wait');
   expect(operatorWait(s)).toMatchObject({
     error: { type: 'NotAdmin', message: expect.stringContaining('alice') },
     reason: expect.stringMatching(/^checking admin rights before tagging v70-1 failed: .*cyverse\/clank/),
@@ -95,11 +95,11 @@ test('a non-admin token makes the train wait naming user and repo; resume once t
 
   lockedSpec.admins.push('alice');
   await h70.executeUpdate(resumeUpdate);
-  s = await waitForStatus(h70, (x) => x.stage === 'patching', 'the release');
+  const released = await waitForStatus(h70, (x) => x.stage === 'patching', 'the release');
   expect(gh.releases('cyverse/clank').map((r) => r.tag_name)).toEqual(['v70-1']);
   const history = JSON.stringify(await h70.fetchHistory());
   expect(history).not.toContain(TOKEN);
-  expect(JSON.stringify(s)).not.toContain(TOKEN);
+  expect(JSON.stringify(released)).not.toContain(TOKEN);
   await t.env.client.workflow.getHandle('release-v71').executeUpdate(cancelUpdate);
   await h70.executeUpdate(cancelUpdate);
 });

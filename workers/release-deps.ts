@@ -1,0 +1,40 @@
+// The release train's adapters from the `release:` section: the git mirror cache (relative to
+// the config file), GitHub and JIRA when configured, with tokens read from the environment
+// variables the config names. A missing token does not stop the worker: the step that needs it
+// fails naming the variable, and the train waits for an operator.
+import { type ReleaseActivityDeps, notConfigured } from '../activities/release.js';
+import { createGitVcs } from '../clients/git.js';
+import { type CodeHost, createGithubCodeHost } from '../clients/github.js';
+import { type ReleaseTracker, createJiraReleaseTracker } from '../clients/jira.js';
+import { type LoadedConfig, resolveConfigPath } from '../config/load.js';
+
+/** `{ release }` for ActivityDeps; `{}` when the config has no `release:` section. */
+export function buildReleaseActivityDeps(
+  loaded: Pick<LoadedConfig, 'config' | 'baseDir'>,
+  env: Record<string, string | undefined>,
+): { release?: ReleaseActivityDeps } {
+  const release = loaded.config.release;
+  if (!release) return {};
+  const vcs = createGitVcs({
+    cacheDir: resolveConfigPath(loaded, release.cacheDir),
+    repos: release.repos.map((r) => ({ name: r.name, url: r.url })),
+    committer: release.committer,
+  });
+  let codeHost: CodeHost | undefined;
+  if (release.github) {
+    const token = env[release.github.tokenEnv];
+    codeHost = token
+      ? createGithubCodeHost({ token, baseUrl: release.github.apiUrl })
+      : notConfigured<CodeHost>('the GitHub token', `set the environment variable ${release.github.tokenEnv} (release.github.tokenEnv) for the worker`);
+  }
+  let releaseTracker: ReleaseTracker | undefined;
+  if (release.jira) {
+    const { url, userEnv, tokenEnv } = release.jira;
+    const user = env[userEnv];
+    const token = env[tokenEnv];
+    releaseTracker = !token
+      ? notConfigured<ReleaseTracker>('the JIRA credentials', `set the environment variable ${tokenEnv} (release.jira.tokenEnv) for the worker`)
+      : createJiraReleaseTracker(user ? { baseUrl: url, username: user, password: token } : { baseUrl: url, token });
+  }
+  return { release: { vcs, codeHost, releaseTracker, releaseNotesDir: resolveConfigPath(loaded, '.stratus/release-notes') } };
+}
