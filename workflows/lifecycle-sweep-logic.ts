@@ -1,7 +1,7 @@
 // Pure helpers of the lifecycle workflows: merging inventory pages, the blast-radius check, which
 // items are still due at the re-check, sweep ids and times, and the readable summary. No Temporal
 // import, no clock: unit-testable and bundle-safe.
-import type { Inventory, PlanItem, ResourceType } from './lifecycle-types.js';
+import type { Inventory, PlanItem, ResourceType, RuleKind } from './lifecycle-types.js';
 import type {
   ActionRecord, BlastRadius, LifecycleSettings, PlanLine, ResourceRef, SweepReport,
 } from './lifecycle-sweep-types.js';
@@ -23,6 +23,19 @@ export function mergeInventory(into: Inventory, page: Inventory): void {
   into.ports.push(...page.ports);
   into.containers.push(...page.containers);
   if (page.projects) into.projects = [...(into.projects ?? []), ...page.projects];
+}
+
+export type ListedKind = 'servers' | 'images' | 'volumes' | 'floatingIps' | 'networks' | 'routers' | 'ports';
+
+/**
+ * The kinds of resource the rules look at: servers always, images for the image rules and
+ * expiry, the rest of a project's resources only for expire-allocation.
+ */
+export function kindsFor(rules: RuleKind[]): ListedKind[] {
+  const kinds: ListedKind[] = ['servers'];
+  if (rules.some((r) => r === 'expire-allocation' || r === 'retire-eol-images' || r === 'warn-image-dependants')) kinds.push('images');
+  if (rules.includes('expire-allocation')) kinds.push('volumes', 'floatingIps', 'networks', 'routers', 'ports');
+  return kinds;
 }
 
 /** Resources per planner type. */

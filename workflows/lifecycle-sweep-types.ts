@@ -57,7 +57,7 @@ export interface LifecycleSweepInput {
   noticesSent: NoticeRecord[];
   /** Exemptions added by `exempt` updates (the config's own are in `settings.policies`). */
   exemptions: ConfigExemption[];
-  /** `plan` mode only: plan as of this ISO time instead of now. */
+  /** Plan as of this ISO time instead of now (the daily sweep's scheduled time; any time when only planning). */
   at?: string;
   /** Overrides `settings.enforce` (the CLI's `sweep --enforce`). */
   enforce?: boolean;

@@ -9,10 +9,10 @@ import type { createAllocationActivities } from '../activities/allocations.js';
 import type { createNotifyActivities } from '../activities/notify.js';
 import type { createOpenStackActivities, InventoryCursor, ServerActionResult } from '../activities/openstack.js';
 import { DEFAULT_STATES, isDestructive, plan } from './lifecycle-planner.js';
-import type { ConfigExemption, NoticeRecord, Plan, PlanItem, RuleKind } from './lifecycle-types.js';
+import type { ConfigExemption, Inventory, NoticeRecord, Plan, PlanItem, RuleKind } from './lifecycle-types.js';
 import type { ActionRecord, LifecycleSweepInput, SweepReport, SweepStatus } from './lifecycle-sweep-types.js';
 import {
-  blastRadius, emptyInventory, inventoryCounts, itemKey, mergeInventory, planLines, purgeableProjects, resourceRef, summarize,
+  blastRadius, emptyInventory, inventoryCounts, itemKey, kindsFor, mergeInventory, planLines, purgeableProjects, resourceRef, summarize,
 } from './lifecycle-sweep-logic.js';
 
 type OpenStack = ReturnType<typeof createOpenStackActivities>;
@@ -76,15 +76,21 @@ export async function lifecycleSweep(input: LifecycleSweepInput): Promise<SweepR
   const inventory = emptyInventory();
   let allocations: Awaited<ReturnType<Allocations['loadAllocations']>> = [];
   try {
-    let cursor: InventoryCursor | undefined;
-    do {
-      const page = await listing.listInventory({ ...(cursor ? { cursor } : {}), pageSize: settings.pageSize ?? 500 });
-      mergeInventory(inventory, page.inventory);
-      report.pages++;
-      cursor = page.next;
-    } while (cursor);
+    // Each kind is listed page by page; the kinds (and the allocations) in parallel.
+    const kinds = kindsFor(settings.policies.rules.map((r) => r.kind));
+    const pagesOf = await Promise.all(kinds.map(async (kind) => {
+      const pages: Inventory[] = [];
+      let cursor: InventoryCursor | undefined = { kind };
+      do {
+        const page: Awaited<ReturnType<OpenStack['listInventory']>> = await listing.listInventory({ cursor, kinds: [kind], pageSize: settings.pageSize ?? 500 });
+        pages.push(page.inventory);
+        cursor = page.next;
+      } while (cursor);
+      return pages;
+    }).concat(settings.allocations ? [listing.loadAllocations(settings.allocations).then((a) => void (allocations = a)).then(() => [])] : []));
+    for (const page of pagesOf.flat()) mergeInventory(inventory, page);
+    report.pages = pagesOf.slice(0, kinds.length).reduce((n, p) => n + p.length, 0);
     report.inventory = inventoryCounts(inventory);
-    if (settings.allocations) allocations = await listing.loadAllocations(settings.allocations);
   } catch (err) {
     report.error = failureMessage(err);
     return finish('failed');

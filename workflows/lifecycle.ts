@@ -95,10 +95,12 @@ export async function lifecycle(input: LifecycleInput): Promise<never> {
     reschedule = false;
     const onDemand = requested;
     const sweepId = onDemand?.sweepId ?? sweepIdFor(Date.now(), false);
-    if (!onDemand) nextAt = nextSweepTime(Date.now() + 1000, settings.sweepAt);
+    // A daily sweep plans at its scheduled time, so "due in exactly N days" is due N sweeps later.
+    const at = onDemand ? undefined : new Date(nextAt).toISOString();
+    if (!onDemand) nextAt = nextSweepTime(Math.max(Date.now(), nextAt) + 1000, settings.sweepAt);
     running = { sweepId };
     requested = undefined;
-    const report = await runSweep(sweepId, settings, memory, activeExemptions(), onDemand?.enforce, (handle) => {
+    const report = await runSweep(sweepId, at, settings, memory, activeExemptions(), onDemand?.enforce, (handle) => {
       if (running) running.handle = handle;
     });
     running = undefined;
@@ -112,7 +114,7 @@ export async function lifecycle(input: LifecycleInput): Promise<never> {
 }
 
 async function runSweep(
-  sweepId: string, settings: LifecycleSettings, memory: LifecycleMemory, exemptions: RememberedExemption[], enforce: boolean | undefined,
+  sweepId: string, at: string | undefined, settings: LifecycleSettings, memory: LifecycleMemory, exemptions: RememberedExemption[], enforce: boolean | undefined,
   started: (handle: ChildWorkflowHandle<typeof lifecycleSweep>) => void,
 ): Promise<SweepReport> {
   const startedAt = new Date().toISOString();
@@ -120,7 +122,7 @@ async function runSweep(
     const handle = await startChild(lifecycleSweep, {
       workflowId: sweepId, taskQueue: LIFECYCLE_TASK_QUEUE,
       args: [{
-        sweepId, mode: 'sweep', settings, noticesSent: memory.noticesSent,
+        sweepId, mode: 'sweep', settings, noticesSent: memory.noticesSent, ...(at ? { at } : {}),
         exemptions: exemptions.map(({ id, reason, until }) => ({ id, reason, until })),
         ...(enforce !== undefined ? { enforce } : {}),
       }],
