@@ -515,6 +515,52 @@ function startChild(engine: Engine, run: Run, a: Msg, completedId: number, after
   });
 }
 
+/**
+ * The second half of RequestCancelExternal / SignalExternal: after the task completes, act on the
+ * target if it is open and tell the initiating workflow whether that worked.
+ */
+function actOnExternal(
+  engine: Engine,
+  run: Run,
+  after: Array<() => void>,
+  x: {
+    ns: string;
+    execution: Msg;
+    initiatedEventId: number;
+    completedId: number;
+    control?: string;
+    act: (target: Run) => void;
+    ok: [eventType: string, field: string, extra: Msg];
+    failed: [eventType: string, field: string, cause: string];
+  },
+): void {
+  after.push(() => {
+    if (!engine.isOpen(run)) return;
+    const target = findOpen(engine, x.ns, x.execution);
+    if (target) x.act(target);
+    engine.deliver(run, () => {
+      if (target) {
+        engine.append(run, x.ok[0], x.ok[1], {
+          initiatedEventId: x.initiatedEventId,
+          namespace: x.ns,
+          workflowExecution: { workflowId: target.workflowId, runId: target.runId },
+          ...x.ok[2],
+        });
+      } else {
+        engine.append(run, x.failed[0], x.failed[1], {
+          cause: x.failed[2],
+          workflowTaskCompletedEventId: x.completedId,
+          namespace: x.ns,
+          workflowExecution: x.execution,
+          initiatedEventId: x.initiatedEventId,
+          control: x.control,
+        });
+      }
+    });
+    engine.changed();
+  });
+}
+
 function cancelExternal(engine: Engine, run: Run, a: Msg, completedId: number, after: Array<() => void>): void {
   const ns = a.namespace || run.namespace;
   const execution = { workflowId: a.workflowId, runId: a.runId };
@@ -526,34 +572,23 @@ function cancelExternal(engine: Engine, run: Run, a: Msg, completedId: number, a
     reason: a.reason,
     workflowTaskCompletedEventId: completedId,
   });
-  after.push(() => {
-    if (!engine.isOpen(run)) return;
-    const target = findOpen(engine, ns, execution);
-    if (target) {
+  actOnExternal(engine, run, after, {
+    ns,
+    execution,
+    initiatedEventId,
+    completedId,
+    control: a.control,
+    act: (target) =>
       engine.requestCancel(target, { reason: a.reason, identity: `workflow ${run.workflowId}` }, {
         initiatedEventId,
         execution: { workflowId: run.workflowId, runId: run.runId },
-      });
-      engine.deliver(run, () => {
-        engine.append(run, 'EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED', 'externalWorkflowExecutionCancelRequestedEventAttributes', {
-          initiatedEventId,
-          namespace: ns,
-          workflowExecution: { workflowId: target.workflowId, runId: target.runId },
-        });
-      });
-    } else {
-      engine.deliver(run, () => {
-        engine.append(run, 'REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED', 'requestCancelExternalWorkflowExecutionFailedEventAttributes', {
-          cause: 'CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND',
-          workflowTaskCompletedEventId: completedId,
-          namespace: ns,
-          workflowExecution: execution,
-          initiatedEventId,
-          control: a.control,
-        });
-      });
-    }
-    engine.changed();
+      }),
+    ok: ['EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED', 'externalWorkflowExecutionCancelRequestedEventAttributes', {}],
+    failed: [
+      'REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED',
+      'requestCancelExternalWorkflowExecutionFailedEventAttributes',
+      'CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND',
+    ],
   });
 }
 
@@ -570,32 +605,19 @@ function signalExternal(engine: Engine, run: Run, a: Msg, completedId: number, a
     header: a.header,
     workflowTaskCompletedEventId: completedId,
   });
-  after.push(() => {
-    if (!engine.isOpen(run)) return;
-    const target = findOpen(engine, ns, execution);
-    if (target) {
-      engine.signal(target, { signalName: a.signalName, input: a.input, header: a.header, identity: `workflow ${run.workflowId}` });
-      engine.deliver(run, () => {
-        engine.append(run, 'EXTERNAL_WORKFLOW_EXECUTION_SIGNALED', 'externalWorkflowExecutionSignaledEventAttributes', {
-          initiatedEventId,
-          namespace: ns,
-          workflowExecution: { workflowId: target.workflowId, runId: target.runId },
-          control: a.control,
-        });
-      });
-    } else {
-      engine.deliver(run, () => {
-        engine.append(run, 'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED', 'signalExternalWorkflowExecutionFailedEventAttributes', {
-          cause: 'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND',
-          workflowTaskCompletedEventId: completedId,
-          namespace: ns,
-          workflowExecution: execution,
-          initiatedEventId,
-          control: a.control,
-        });
-      });
-    }
-    engine.changed();
+  actOnExternal(engine, run, after, {
+    ns,
+    execution,
+    initiatedEventId,
+    completedId,
+    control: a.control,
+    act: (target) => engine.signal(target, { signalName: a.signalName, input: a.input, header: a.header, identity: `workflow ${run.workflowId}` }),
+    ok: ['EXTERNAL_WORKFLOW_EXECUTION_SIGNALED', 'externalWorkflowExecutionSignaledEventAttributes', { control: a.control }],
+    failed: [
+      'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED',
+      'signalExternalWorkflowExecutionFailedEventAttributes',
+      'SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED_CAUSE_EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND',
+    ],
   });
 }
 

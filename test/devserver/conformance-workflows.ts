@@ -232,3 +232,12 @@ export async function historyInfo(): Promise<Array<{ length: number; size: numbe
   }
   return seen;
 }
+
+export async function signalMissing(): Promise<string> {
+  try {
+    await getExternalWorkflowHandle('does-not-exist').signal(doneSignal);
+    return 'signalled';
+  } catch (err) {
+    return `failed: ${(err as Error).name}: ${(err as Error).message}`;
+  }
+}

@@ -142,6 +142,12 @@ test('a workflow signals another one by id', async () => {
   expect(await target.result()).toBe(5);
 });
 
+test('signalling a workflow that does not exist fails in the sender, not silently', async () => {
+  const handle = await start('signalMissing');
+  expect(await handle.result()).toBe('failed: ApplicationFailure: Unable to signal external workflow because it was not found');
+  expect(await eventTypes(handle)).toContain('SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED');
+});
+
 test('cancellation and termination close the workflow as the client expects', async () => {
   const cancelled = await start('waitForever');
   await cancelled.cancel();
