@@ -28,6 +28,8 @@ export interface DeployInstanceInput {
   connection?: 'ssh' | 'local';
   /** Default 22. */
   sshPort?: number;
+  /** `ansible_python_interpreter` (skips interpreter discovery). */
+  pythonInterpreter?: string;
   /** Keep accepting `redeploy` this long after the last deploy (default 7 days). */
   keepOpenMs?: number;
   /** Poll interval while waiting for ACTIVE / SSH (default 5 s). */
@@ -112,7 +114,7 @@ export async function deployInstance(input: DeployInstanceInput): Promise<Deploy
       phase = 'running-playbook';
       const result = await playbook.runPlaybook({
         playbook: input.playbook,
-        hosts: [{ name: input.serverId, address: address.address, user: input.user ?? 'ubuntu', port: input.sshPort ?? 22, connection: input.connection ?? 'ssh' }],
+        hosts: [{ name: input.serverId, address: address.address, user: input.user ?? 'ubuntu', port: input.sshPort ?? 22, connection: input.connection ?? 'ssh', ...(input.pythonInterpreter ? { pythonInterpreter: input.pythonInterpreter } : {}) }],
         extraVars: { ...input.extraVars, stratus_server_id: input.serverId },
         timeoutMs,
       });
