@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevCommand } from './dev.js';
+import { registerReleaseCommands } from './release.js';
 import { registerImageCommands } from './image.js';
 import { registerSiteCommands } from './site.js';
 import { type CliIo } from './output.js';
@@ -29,6 +30,7 @@ export function createProgram(io: CliIo): Command {
   registerServerCommand(program, io);
   registerWorkerCommand(program, io);
   registerDevCommand(program, io);
+  registerReleaseCommands(program, io);
   registerImageCommands(program, io);
   registerSiteCommands(program, io);
   return program;
