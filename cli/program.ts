@@ -6,6 +6,8 @@ import { registerDevCommand } from './dev.js';
 import { registerReleaseCommands } from './release.js';
 import { registerImageCommands } from './image.js';
 import { registerSiteCommands } from './site.js';
+import { registerLifecycleCommands } from './lifecycle.js';
+import { registerInstanceCommands } from './instance.js';
 import { type CliIo } from './output.js';
 import { registerServerCommand } from './server.js';
 import { registerWorkerCommand } from './worker.js';
@@ -33,6 +35,8 @@ export function createProgram(io: CliIo): Command {
   registerReleaseCommands(program, io);
   registerImageCommands(program, io);
   registerSiteCommands(program, io);
+  registerLifecycleCommands(program, io);
+  registerInstanceCommands(program, io);
   return program;
 }
 

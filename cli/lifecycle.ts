@@ -1,0 +1,184 @@
+// `stratus lifecycle …`: plan (what would happen and why, no changes), sweep now, approve a sweep
+// over its caps, exempt a resource, and read a sweep's report. All through Temporal: the plan runs
+// as a `lifecycleSweep` in plan mode on the workers (which hold the cloud credentials).
+import { type Client, WorkflowIdConflictPolicy } from '@temporalio/client';
+import { type Command, InvalidArgumentError } from 'commander';
+import { lifecycleSettings } from '../config/lifecycle-settings.js';
+import { type LifecycleConfig } from '../config/lifecycle.js';
+import {
+  LIFECYCLE_TASK_QUEUE, LIFECYCLE_WORKFLOW_ID, type LifecycleMemory, type LifecycleSweepInput, type PlanLine, type RememberedExemption, type SweepReport,
+} from '../workflows/lifecycle-sweep-types.js';
+import { outputFor } from './context.js';
+import { lifecycleConfig, notFound, reason, withClient } from './lifecycle-client.js';
+import { CliError, type CliIo } from './output.js';
+
+const SWEEP_ID = /^lifecycle-(sweep|plan)-[0-9A-Za-z-]{1,64}$/;
+const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
+
+/** `--at`: a date (start of the day, UTC) or an ISO time. */
+export function parseAt(value: string): string {
+  const t = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(t) || (/^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(t).toISOString().slice(0, 10) !== value)) {
+    throw new InvalidArgumentError(`must be a date YYYY-MM-DD or an ISO time, got ${JSON.stringify(value)}`);
+  }
+  return new Date(t).toISOString();
+}
+
+function parseDay(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)) || new Date(`${value}T00:00:00Z`).toISOString().slice(0, 10) !== value) {
+    throw new InvalidArgumentError(`must be a date YYYY-MM-DD, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function parseSweepId(value: string): string {
+  if (!SWEEP_ID.test(value)) throw new InvalidArgumentError(`must be a sweep id such as lifecycle-sweep-20250301, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Starts `lifecycle` if needed and hands it the current settings (idempotent). */
+export async function ensureLifecycle(client: Client, cfg: LifecycleConfig): Promise<void> {
+  const settings = lifecycleSettings(cfg);
+  await client.workflow.signalWithStart('lifecycle', {
+    workflowId: LIFECYCLE_WORKFLOW_ID, taskQueue: LIFECYCLE_TASK_QUEUE, args: [{ settings }], signal: 'configure', signalArgs: [settings],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+  });
+}
+
+export function registerLifecycleCommands(program: Command, io: CliIo): void {
+  const lifecycle = program.command('lifecycle').description('resource lifecycle on OpenStack: plan, sweep, approve, exempt, report');
+
+  lifecycle
+    .command('plan')
+    .description('what the lifecycle would do and why, per resource (no changes, no emails)')
+    .option('--at <date>', 'plan as of this date (YYYY-MM-DD) or ISO time instead of now', parseAt)
+    .action(async (opts: { at?: string }, command: Command) => {
+      const { loaded, lifecycle: cfg } = lifecycleConfig(command, io);
+      const out = outputFor(command, io);
+      const report = await withClient(loaded, io, async (client) => {
+        let memory: Pick<LifecycleMemory, 'noticesSent' | 'exemptions'> = { noticesSent: [], exemptions: [] };
+        try {
+          memory = await client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID).query('memory');
+        } catch {
+          // no lifecycle workflow yet: nothing sent, nothing exempted
+        }
+        const sweepId = `lifecycle-plan-${Date.now()}`;
+        const input: LifecycleSweepInput = {
+          sweepId, mode: 'plan', settings: lifecycleSettings(cfg), noticesSent: memory.noticesSent,
+          exemptions: memory.exemptions.map(({ id, reason: why, until }) => ({ id, reason: why, until })), ...(opts.at ? { at: opts.at } : {}),
+        };
+        return client.workflow.execute('lifecycleSweep', { taskQueue: LIFECYCLE_TASK_QUEUE, workflowId: sweepId, args: [input] }) as Promise<SweepReport>;
+      });
+      if (report.status === 'failed') throw new CliError(`the plan could not be made: ${report.error}`);
+      const plan = report.plan ?? [];
+      if (out.json) io.stdout.write(`${JSON.stringify(plan)}\n`);
+      else io.stdout.write(`${plainPlan(plan, report)}\n`);
+    });
+
+  lifecycle
+    .command('sweep')
+    .description('run a sweep now (dry-run unless lifecycle.enforce or --enforce)')
+    .option('--enforce', 'act (shelve, delete, unfeature, send warnings) even when the config says dry-run')
+    .option('--wait', 'wait for the sweep to finish (or to wait for approval) and print its report')
+    .action(async (opts: { enforce?: boolean; wait?: boolean }, command: Command) => {
+      const { loaded, lifecycle: cfg } = lifecycleConfig(command, io);
+      const out = outputFor(command, io);
+      await withClient(loaded, io, async (client) => {
+        await ensureLifecycle(client, cfg);
+        let sweepId: string;
+        try {
+          ({ sweepId } = await client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID).executeUpdate('sweepNow', { args: [opts.enforce ? { enforce: true } : {}] }) as { sweepId: string });
+        } catch (error) {
+          throw new CliError(reason(error));
+        }
+        if (!opts.wait) {
+          out.result({ sweepId, enforce: opts.enforce ?? cfg.enforce }, `started ${sweepId}${opts.enforce ?? cfg.enforce ? '' : ' (dry-run)'}; see: stratus lifecycle report ${sweepId}`);
+          return;
+        }
+        const handle = client.workflow.getHandle(sweepId);
+        for (;;) {
+          const report = await handle.query<SweepReport>('status');
+          if (['planned', 'dry-run', 'completed', 'not-approved', 'failed', 'awaiting-approval'].includes(report.status)) {
+            const hint = report.status === 'awaiting-approval' ? `\nrun: stratus lifecycle approve ${sweepId}` : '';
+            out.result({ ...report }, `${report.summary}${hint}`);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      });
+    });
+
+  lifecycle
+    .command('approve')
+    .description('approve a sweep that stopped over maxActionsPerSweep / maxActionsPercent')
+    .argument('<sweepId>', 'the sweep, e.g. lifecycle-sweep-20250301', parseSweepId)
+    .action(async (sweepId: string, _opts: unknown, command: Command) => {
+      const { loaded } = lifecycleConfig(command, io);
+      const out = outputFor(command, io);
+      const by = io.env.USER ?? io.env.LOGNAME ?? 'cli';
+      const result = await withClient(loaded, io, async (client) => {
+        try {
+          return await client.workflow.getHandle(sweepId).executeUpdate('approve', { args: [{ by }] }) as { approvedBy: string };
+        } catch (error) {
+          if ((error as Error).name === 'WorkflowNotFoundError') notFound(error, `sweep ${sweepId}`);
+          throw new CliError(reason(error));
+        }
+      });
+      out.result({ sweepId, ...result }, `approved ${sweepId} (by ${result.approvedBy}); it acts now`);
+    });
+
+  lifecycle
+    .command('exempt')
+    .description('keep a resource (or a whole project) out of every rule until a date')
+    .argument('<resourceId>', 'server, image, volume … or project id')
+    .requiredOption('--until <date>', 'last day of the exemption (YYYY-MM-DD)', parseDay)
+    .requiredOption('--reason <text>', 'why it is kept (shown in every plan)')
+    .action(async (resourceId: string, opts: { until: string; reason: string }, command: Command) => {
+      if (!RESOURCE_ID.test(resourceId)) throw new CliError(`resourceId: ${JSON.stringify(resourceId)} is not a resource or project id`, 2);
+      if (!opts.reason.trim()) throw new CliError('--reason: must not be empty (say why the resource is kept)', 2);
+      const { loaded, lifecycle: cfg } = lifecycleConfig(command, io);
+      const out = outputFor(command, io);
+      const exemption = await withClient(loaded, io, async (client) => {
+        await ensureLifecycle(client, cfg);
+        try {
+          return await client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID).executeUpdate('exempt', { args: [{ resourceId, until: opts.until, reason: opts.reason }] }) as RememberedExemption;
+        } catch (error) {
+          throw new CliError(reason(error), 2);
+        }
+      });
+      out.result({ ...exemption }, `${exemption.id} is exempt until ${exemption.until}: ${exemption.reason}`);
+    });
+
+  lifecycle
+    .command('report')
+    .description("a sweep's report (the last one when no id is given)")
+    .argument('[sweepId]', 'the sweep, e.g. lifecycle-sweep-20250301', parseSweepId)
+    .action(async (sweepId: string | undefined, _opts: unknown, command: Command) => {
+      const { loaded } = lifecycleConfig(command, io);
+      const out = outputFor(command, io);
+      const report = await withClient(loaded, io, async (client) => {
+        let found: SweepReport | undefined;
+        try {
+          found = await client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID).query<SweepReport | undefined, [string?]>('report', ...(sweepId ? [sweepId] : []));
+        } catch (error) {
+          if (!sweepId) notFound(error, `the lifecycle workflow (${LIFECYCLE_WORKFLOW_ID})`);
+        }
+        if (!found && sweepId) {
+          try {
+            found = await client.workflow.getHandle(sweepId).query<SweepReport>('status');
+          } catch (error) {
+            notFound(error, `sweep ${sweepId}`);
+          }
+        }
+        return found;
+      });
+      if (!report) throw new CliError('no sweep has run yet');
+      out.result({ ...report }, report.summary);
+    });
+}
+
+function plainPlan(plan: PlanLine[], report: SweepReport): string {
+  if (plan.length === 0) return `nothing to do as of ${report.at}`;
+  const lines = plan.map((p) => `${p.dueAt.slice(0, 16).replace('T', ' ')}  ${p.action.padEnd(9)} ${p.resource.type} ${p.resource.name} (${p.resource.id}, project ${p.resource.project})\n    ${p.rule}: ${p.reason}`);
+  return [`plan as of ${report.at}: ${plan.length} item${plan.length === 1 ? '' : 's'}`, ...lines, ...report.problems.map((p) => `problem: ${p}`)].join('\n');
+}
