@@ -1,7 +1,10 @@
 // `npm run bench`: every benchmark, one after the other, printed as a table.
 import { benchDevserver } from './devserver.js';
+import { benchImages } from './images.js';
+import { benchReleaseHistory } from './release-history.js';
+import { benchReleaseTagging } from './release-tagging.js';
 
-const suites: Array<[string, () => Promise<Record<string, string | number>>]> = [['embedded Temporal server', () => benchDevserver()]];
+const suites: Array<[string, () => Promise<Record<string, string | number>>]> = [['embedded Temporal server', () => benchDevserver()], ['image pipeline', () => benchImages()], ['release tagging (5 repos × 20,000 commits)', () => benchReleaseTagging()], ['release train history', () => benchReleaseHistory()]];
 
 for (const [name, run] of suites) {
   console.log(`\n## ${name}`);

@@ -87,11 +87,11 @@ it('a simulated year: 365 nightly builds, 26 publishes, random failures, two rev
 
     if (cycle === 7 || cycle === 19) {
       // revoke what is on the page: back to the newest earlier good image
-      const victim = published!;
+      const victim: number = published!;
       const result = await h.executeUpdate<{ published: string | null }, [{ imageId: string; reason: string }]>('revoke', { args: [{ imageId: id(victim), reason: `recall ${cycle}` }] });
       revoked.add(id(victim));
       let fallback: number | null = null;
-      for (let n = victim - 1; n >= 0; n--) if (passes[n] && !revoked.has(id(n))) { fallback = n; break; }
+      for (let n: number = victim - 1; n >= 0; n--) if (passes[n] && !revoked.has(id(n))) { fallback = n; break; }
       published = fallback;
       expect(result.published).toBe(fallback === null ? null : id(fallback));
       const after = await fx.feed('year');
