@@ -1,5 +1,7 @@
 // `npm run bench`: every benchmark, one after the other, printed as a table.
 import { benchDevserver } from './devserver.js';
+import { benchReleaseHistory } from './release-history.js';
+import { benchReleaseTagging } from './release-tagging.js';
 import { benchImages } from './images.js';
 import { benchReleaseHistory } from './release-history.js';
 import { benchReleaseTagging } from './release-tagging.js';
