@@ -19,21 +19,28 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startServer(): Promise<{ proc: ChildProcess; address: string; startupMs: number }> {
+/** Spawns the executable; start-up = until it says it listens and answers GetSystemInfo. */
+async function startServer(): Promise<{ proc: ChildProcess; address: string; startupMs: number; listeningMs: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const proc = spawn(exe, ['server', 'start-dev', '--port', String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const proc = spawn(exe, ['server', 'start-dev', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.once('data', () => resolve());
+    proc.once('exit', (code) => reject(new Error(`stratus-temporal exited with ${code}`)));
+  });
+  const listeningMs = performance.now() - t0;
   const address = `127.0.0.1:${port}`;
-  for (;;) {
-    try {
-      const c = await Connection.connect({ address, connectTimeout: 200 });
-      await c.workflowService.getSystemInfo({});
-      await c.close();
-      return { proc, address, startupMs: performance.now() - t0 };
-    } catch {
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
+  const c = await Connection.connect({ address });
+  await c.workflowService.getSystemInfo({});
+  const startupMs = performance.now() - t0;
+  await c.close();
+  return { proc, address, startupMs, listeningMs };
+}
+
+/** user+system CPU seconds a process has used so far (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
 }
 
 function peakRssMb(pid: number): number {
@@ -56,9 +63,11 @@ export async function benchDevserver(opts: { roundTrips?: number; burst?: number
     /* already installed */
   }
   const startups: number[] = [];
+  const listening: number[] = [];
   for (let i = 0; i < 3; i++) {
     const s = await startServer();
     startups.push(s.startupMs);
+    listening.push(s.listeningMs);
     s.proc.kill('SIGTERM');
     await new Promise((r) => s.proc.once('exit', r));
   }
@@ -85,17 +94,23 @@ export async function benchDevserver(opts: { roundTrips?: number; burst?: number
       await client.workflow.execute('oneActivity', { taskQueue: 'bench', workflowId: `rtt-${i}`, args: [i] });
       rtts.push(performance.now() - t0);
     }
+    const cpu0 = cpuSeconds(proc.pid!);
     const t0 = performance.now();
     const handles = await Promise.all(
       Array.from({ length: burst }, (_, i) => client.workflow.start('oneActivity', { taskQueue: 'bench', workflowId: `burst-${i}`, args: [i] })),
     );
     await Promise.all(handles.map((h) => h.result()));
     const burstMs = performance.now() - t0;
-    result['server start-up, median of 3 (ms)'] = Math.round(pct(startups, 50));
+    const serverCpu = cpuSeconds(proc.pid!) - cpu0;
+    result['server start-up to listening, median of 3 (ms)'] = Math.round(pct(listening, 50));
+    result['server start-up to first answer (incl. client connect) (ms)'] = Math.round(pct(startups, 50));
     result['round trip, one-activity workflow, median (ms)'] = +pct(rtts, 50).toFixed(1);
     result['round trip, one-activity workflow, p95 (ms)'] = +pct(rtts, 95).toFixed(1);
     result[`throughput, ${burst} started at once (workflows/s)`] = Math.round(burst / (burstMs / 1000));
+    result[`server CPU per workflow in the burst (ms)`] = +((serverCpu * 1000) / burst).toFixed(2);
+    result['server-bound throughput, 1 core (workflows/s)'] = Math.round(burst / serverCpu);
     result['server peak memory (MB RSS)'] = Math.round(peakRssMb(proc.pid!));
+    result['machine load average (1 min) at the end'] = readFileSync('/proc/loadavg', 'utf8').split(' ')[0]!;
   });
   await connection.close();
   await nativeConnection.close();
