@@ -3,6 +3,7 @@ import { type LoadedConfig } from '../config/load.js';
 import { type TaskQueue } from '../config/task-queues.js';
 import { runWorkers } from './run-workers.js';
 import { startConfiguredImageStreams } from './image-streams.js';
+import { startConfiguredLifecycle } from './lifecycle.js';
 import { connectWorker, summarizeTarget, type TemporalTarget, type TemporalTargetSummary } from './temporal-connection.js';
 import { type WorkflowBundle } from './workflow-bundle.js';
 
@@ -39,6 +40,7 @@ export async function runWorkerProcess(options: WorkerProcessOptions): Promise<v
   const connection = await connectWorker(target);
   try {
     await startConfiguredImageStreams(target, loaded.config); // the configured image streams' entity workflows
+    await startConfiguredLifecycle(target, loaded.config); // the `lifecycle` entity workflow
     await runWorkers({
       connection,
       namespace: target.namespace,
