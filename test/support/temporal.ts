@@ -5,7 +5,9 @@
 // so the same tests can run against both servers.
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, Worker, makeTelemetryFilterString, type WorkerOptions } from '@temporalio/worker';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedServer, type EmbeddedServer } from '../../devserver/index.js';
 
@@ -79,6 +81,7 @@ export async function createTestEnv(opts: { searchAttributes?: Record<string, st
         ...wopts,
       }),
     async teardown() {
+      if (process.env.STRATUS_RECORD_HISTORIES) await recordHistories(env, process.env.STRATUS_RECORD_HISTORIES);
       await env.teardown();
       await server?.close();
     },
@@ -90,4 +93,26 @@ function indexedValueTypeNumber(name: string): number {
   const i = order.indexOf(name.toLowerCase());
   if (i <= 0) throw new Error(`unknown search attribute type ${name}`);
   return i;
+}
+
+/** Workflow types whose closed histories are kept as replay fixtures (test/replay/). */
+const STRATUS_WORKFLOW_TYPES = ['releaseTrain', 'imageStream', 'nightlyBuild', 'lifecycle', 'lifecycleSweep', 'deployInstance'];
+const MAX_FIXTURE_BYTES = 400_000;
+
+/**
+ * STRATUS_RECORD_HISTORIES=DIR: before an environment is torn down, write the closed histories
+ * of stratus workflows (one per type and test file, the longest that fits) as replay fixtures.
+ */
+async function recordHistories(env: TestWorkflowEnvironment, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const best = new Map<string, { id: string; json: string }>();
+  for await (const wf of env.client.workflow.list({ query: `ExecutionStatus != 'Running'` })) {
+    if (!STRATUS_WORKFLOW_TYPES.includes(wf.type)) continue;
+    const json = historyToJSON(await env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory());
+    if (json.length > MAX_FIXTURE_BYTES) continue;
+    const current = best.get(wf.type);
+    if (!current || json.length > current.json.length) best.set(wf.type, { id: wf.workflowId, json });
+  }
+  const testFile = (expect.getState().testPath ?? 'unknown').split('/').pop()!.replace(/\.test\.ts$/, '');
+  for (const [type, { json }] of best) writeFileSync(join(dir, `${type}--${testFile}.json`), json);
 }
