@@ -34,6 +34,7 @@ describe('imagesConfigSchema', () => {
     expect(imagesConfigSchema.parse(section())).toEqual({
       site: { outDir: './site', baseUrl: 'https://images.example.org' },
       workDir: '.stratus/images',
+      webhooks: [],
       streams: [
         {
           name: 'atomic-host',
