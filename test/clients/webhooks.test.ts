@@ -89,3 +89,11 @@ it('rejects a bad URL by its index, never echoing it', () => {
   expect(() => createWebhookPoster({ urls: ['https://ok.example', 'ftp://user:pw@host/x'] })).toThrow(new InvalidWebhookError('webhooks[1] must be an http(s) URL'));
   expect(() => createWebhookPoster({ urls: ['not a url with secret'] })).toThrow('webhooks[0] is not a valid URL');
 });
+
+it('the config names a bad webhook URL by its dotted path', async () => {
+  const { parseConfig } = await import('../../config/load.js');
+  const yaml = `images:\n  site: { outDir: ./site }\n  webhooks: ["https://hooks.example.org/a", "ftp://files.example.org/x"]\n  streams:\n    - { name: s, base: f42, build: { command: [./b.sh] } }\n`;
+  expect(() => parseConfig(yaml)).toThrow(expect.objectContaining({
+    problems: [expect.objectContaining({ path: 'images.webhooks.1', message: expect.stringContaining('must be an http(s) URL') })],
+  }));
+});
