@@ -67,8 +67,8 @@ test('killing the worker after each step makes every branch, tag, merge, release
   // a fix on master and one on the release branch make the merges real merge commits
   const start = new Date(Date.now() - 6 * WEEK).toISOString();
   const h = await startTrain(t, { version: 20, start, config });
-  await waitForStatus(h, (s) => s.stage !== 'branching', 'the branch', 20_000);
-  const s = await waitForStatus(h, (x) => x.stage === 'patching', 'the release', 30_000);
+  await waitForStatus(h, (s) => s.stage !== 'branching', 'the branch', 60_000);
+  const s = await waitForStatus(h, (x) => x.stage === 'patching', 'the release', 90_000);
   await Promise.all(restarts);
   expect(kills.sort()).toEqual(Object.keys(killAt).flatMap((k) => killAt[k].map(() => k)).sort());
 
@@ -79,7 +79,7 @@ test('killing the worker after each step makes every branch, tag, merge, release
   expect(await git(atmo.path, ['tag', '--list', 'v20-*'])).toBe('v20-1');
   expect(gh.releases('cyverse/atmosphere').map((r) => r.tag_name)).toEqual(['v20-1']);
   expect(gh.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/releases'))).toHaveLength(1);
-  await waitForStatus(t.env.client.workflow.getHandle('release-v21'), (x) => x.stage === 'cycle', 'train 21', 15_000);
+  await waitForStatus(t.env.client.workflow.getHandle('release-v21'), (x) => x.stage === 'cycle', 'train 21', 30_000);
   expect(jira.versions('ATMO').map((v) => [v.name, v.released])).toEqual([['v20', true], ['v21', false]]);
   expect(jira.sprints(3).map((x) => x.name)).toEqual(['v20 Sprint 1', 'v20 Sprint 2', 'v20 Release', 'v21 Sprint 1', 'v21 Sprint 2', 'v21 Release']);
   expect(s.tags.map((x) => x.tag)).toEqual(['v20-1']);
@@ -93,9 +93,9 @@ test('killing the worker after each step makes every branch, tag, merge, release
   expect(patch).toMatchObject({ tag: 'v20-2' });
   await Promise.all(restarts);
   expect(await git(atmo.path, ['tag', '--list', 'v20-*'])).toBe('v20-1\nv20-2');
-  await waitForStatus(h, (x) => x.githubReleases.length === 2, 'the patch release on GitHub', 15_000);
+  await waitForStatus(h, (x) => x.githubReleases.length === 2, 'the patch release on GitHub', 30_000);
   expect(gh.releases('cyverse/atmosphere').map((r) => r.tag_name)).toEqual(['v20-1', 'v20-2']);
 
   await t.env.client.workflow.getHandle('release-v21').executeUpdate(cancelUpdate);
   await h.executeUpdate(cancelUpdate);
-});
+}, 180_000);
