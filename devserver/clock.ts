@@ -70,10 +70,13 @@ export class Clock {
       return;
     }
     await new Promise<void>((resolve) => {
-      this.after(ms, resolve);
+      // lock in the timer itself: time must not skip past the target before the caller resumes
+      this.after(ms, () => {
+        this.lock();
+        resolve();
+      });
       this.unlock();
     });
-    this.lock();
   }
 
   /** Call after any state change: may fire due timers or skip time. */

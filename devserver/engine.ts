@@ -13,6 +13,10 @@ export const DEFAULT_WFT_TIMEOUT_MS = 10_000;
 const MAX_WFT_TIMEOUT_MS = 120_000;
 const UPDATE_LONG_POLL_MS = 20_000;
 const HISTORY_LONG_POLL_MS = 20_000;
+/** a query task a worker took but did not answer goes out again after this long */
+const QUERY_TASK_TIMEOUT_MS = 5_000;
+/** a query nobody answers fails after this long (DEADLINE_EXCEEDED) */
+const QUERY_DEADLINE_MS = 30_000;
 /** The real server's defaults for suggesting continue-as-new: 4 Ki events or 4 MiB of history. */
 const SUGGEST_CAN_EVENTS = 4 * 1024;
 const SUGGEST_CAN_BYTES = 4 * 1024 * 1024;
@@ -670,6 +674,19 @@ export class Engine {
   query(run: Run, query: Msg): Promise<Msg> {
     return new Promise((resolve, reject) => {
       const q: QueryState = { id: randomUUID(), query, resolve, reject, done: false };
+      // no worker answering at all: fail like the real server does at its deadline
+      const deadline = setTimeout(
+        () => this.abandonQuery(q, new GrpcError(4, `query ${query.queryType} timed out: no worker answered within ${QUERY_DEADLINE_MS / 1000} s`)),
+        QUERY_DEADLINE_MS,
+      );
+      q.resolve = (r) => {
+        clearTimeout(deadline);
+        resolve(r);
+      };
+      q.reject = (e) => {
+        clearTimeout(deadline);
+        reject(e);
+      };
       run.pendingQueries.push(q);
       this.dispatchQueries(run);
     });
@@ -678,30 +695,38 @@ export class Engine {
   /** Queries go out as legacy query tasks when no workflow task is outstanding. */
   private dispatchQueries(run: Run): void {
     if (run.wft) return;
-    for (const q of run.pendingQueries.splice(0)) {
-      this.queryTasks.set(q.id, { run, q });
-      const nonce = this.nextNonce();
-      this.workflowQueues.add(run.taskQueue, {
-        valid: () => !q.done,
-        start: () => {
-          if (q.done) return undefined;
-          return {
-            taskToken: encodeToken({ k: 'q', ns: run.namespace, wid: run.workflowId, rid: run.runId, n: nonce, q: q.id }),
-            workflowExecution: { workflowId: run.workflowId, runId: run.runId },
-            workflowType: { name: run.workflowType },
-            previousStartedEventId: run.lastCompletedStartedEventId,
-            startedEventId: 0,
-            attempt: 1,
-            // empty: a worker with the run cached answers from cache, others fetch the history
-            history: { events: [] },
-            query: q.query,
-            workflowExecutionTaskQueue: { name: run.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-            scheduledTime: ts(this.clock.now()),
-            startedTime: ts(this.clock.now()),
-          };
-        },
-      });
-    }
+    for (const q of run.pendingQueries.splice(0)) this.enqueueQueryTask(run, q);
+  }
+
+  /** A query task taken by a worker that never answers (it died) is handed out again. */
+  private enqueueQueryTask(run: Run, q: QueryState): void {
+    this.queryTasks.set(q.id, { run, q });
+    const nonce = this.nextNonce();
+    q.nonce = nonce;
+    this.workflowQueues.add(run.taskQueue, {
+      valid: () => !q.done && q.nonce === nonce,
+      start: () => {
+        if (q.done || q.nonce !== nonce) return undefined;
+        const retry = setTimeout(() => {
+          if (!q.done && q.nonce === nonce) this.enqueueQueryTask(run, q);
+        }, QUERY_TASK_TIMEOUT_MS);
+        retry.unref?.();
+        return {
+          taskToken: encodeToken({ k: 'q', ns: run.namespace, wid: run.workflowId, rid: run.runId, n: nonce, q: q.id }),
+          workflowExecution: { workflowId: run.workflowId, runId: run.runId },
+          workflowType: { name: run.workflowType },
+          previousStartedEventId: run.lastCompletedStartedEventId,
+          startedEventId: 0,
+          attempt: 1,
+          // empty: a worker with the run cached answers from cache, others fetch the history
+          history: { events: [] },
+          query: q.query,
+          workflowExecutionTaskQueue: { name: run.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+          scheduledTime: ts(this.clock.now()),
+          startedTime: ts(this.clock.now()),
+        };
+      },
+    });
   }
 
   readonly queryTasks = new Map<string, { run: Run; q: QueryState }>();
@@ -715,13 +740,15 @@ export class Engine {
     else entry.q.reject(invalidArgument(req.errorMessage || 'query failed'));
   }
 
-  abandonQuery(id: string, err: Error): void {
-    const entry = this.queryTasks.get(id);
-    if (!entry) return;
-    this.queryTasks.delete(id);
-    if (!entry.q.done) {
-      entry.q.done = true;
-      entry.q.reject(err);
+  abandonQuery(q: QueryState, err: Error): void {
+    this.queryTasks.delete(q.id);
+    for (const run of this.runsById.values()) {
+      const i = run.pendingQueries.indexOf(q);
+      if (i >= 0) run.pendingQueries.splice(i, 1);
+    }
+    if (!q.done) {
+      q.done = true;
+      q.reject(err);
     }
   }
 

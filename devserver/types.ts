@@ -87,6 +87,8 @@ export interface QueryState {
   resolve(result: Msg): void;
   reject(err: Error): void;
   done: boolean;
+  /** the query task currently handed out */
+  nonce?: number;
 }
 
 export interface ParentRef {

@@ -181,3 +181,22 @@ test('DescribeTaskQueue lists the workers polling a queue', async () => {
   const none = await t.env.connection.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: 'nobody-here' } });
   expect(none.pollers ?? []).toEqual([]);
 });
+
+test('a query task taken by a worker that dies is handed to another worker', async () => {
+  const queue = 'query-retry-queue';
+  const handle = await t.env.client.workflow.start('counter', { taskQueue: queue, workflowId: 'query-retry', args: [41] });
+  const first = await t.worker({ taskQueue: queue });
+  await first.runUntil(async () => {
+    expect(await handle.query('count')).toBe(41);
+  });
+  const answer = handle.query('count');
+  const taken = await t.env.connection.workflowService.pollWorkflowTaskQueue({
+    namespace: 'default',
+    taskQueue: { name: queue },
+    identity: 'doomed-worker',
+  });
+  expect(taken.query?.queryType).toBe('count');
+  const second = await t.worker({ taskQueue: queue });
+  expect(await second.runUntil(answer)).toBe(41);
+  await handle.terminate('done');
+});
