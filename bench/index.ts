@@ -1,7 +1,5 @@
 // `npm run bench`: every benchmark, one after the other, printed as a table.
 import { benchDevserver } from './devserver.js';
-import { benchReleaseHistory } from './release-history.js';
-import { benchReleaseTagging } from './release-tagging.js';
 import { benchImages } from './images.js';
 import { benchLifecycle } from './lifecycle.js';
 import { benchReleaseHistory } from './release-history.js';
