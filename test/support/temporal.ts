@@ -100,13 +100,14 @@ const STRATUS_WORKFLOW_TYPES = ['releaseTrain', 'imageStream', 'nightlyBuild', '
 const MAX_FIXTURE_BYTES = 400_000;
 
 /**
- * STRATUS_RECORD_HISTORIES=DIR: before an environment is torn down, write the closed histories
+ * STRATUS_RECORD_HISTORIES=DIR: before an environment is torn down, write the histories
  * of stratus workflows (one per type and test file, the longest that fits) as replay fixtures.
  */
 async function recordHistories(env: TestWorkflowEnvironment, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const best = new Map<string, { id: string; json: string }>();
-  for await (const wf of env.client.workflow.list({ query: `ExecutionStatus != 'Running'` })) {
+  // open runs too: replaying a history that has not closed yet is as valid a check
+  for await (const wf of env.client.workflow.list()) {
     if (!STRATUS_WORKFLOW_TYPES.includes(wf.type)) continue;
     const json = historyToJSON(await env.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory());
     if (json.length > MAX_FIXTURE_BYTES) continue;
