@@ -10,14 +10,12 @@ import { buildReleaseActivityDeps } from './release-deps.js';
  * read from the environment variables the config names.
  */
 export function buildActivityDeps(
-  _loaded: Pick<LoadedConfig, 'config' | 'baseDir'>,
-  _env: Record<string, string | undefined> = process.env,
+  loaded: Pick<LoadedConfig, 'config' | 'baseDir'>,
+  env: Record<string, string | undefined> = process.env,
 ): ActivityDeps {
-  // INTEGRATOR: construct each adapter here as its section lands, e.g.
-  //   vcs: createGitVcs({ cacheDir: resolveConfigPath(loaded, config.release.cacheDir), ... })
   return {
-    ...buildImageActivityDeps(_loaded, _env),
-    ...buildLifecycleActivityDeps(_loaded, _env),
-    ...buildReleaseActivityDeps(_loaded, _env),
+    ...buildImageActivityDeps(loaded, env),
+    ...buildLifecycleActivityDeps(loaded, env),
+    ...buildReleaseActivityDeps(loaded, env),
   };
 }
