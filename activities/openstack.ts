@@ -177,16 +177,17 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
     return { inventory, ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}) };
   }
 
-  async function guard(input: ServerGuard): Promise<ServerActionResult | undefined> {
+  /** The server as it is now, or why the planned action no longer applies to it. */
+  async function guard(input: ServerGuard): Promise<{ skip: ServerActionResult } | { server: NonNullable<Awaited<ReturnType<typeof cloud.compute.getServer>>> }> {
     const server = await cloud.compute.getServer(input.serverId, signal());
-    if (!server) return { serverId: input.serverId, outcome: 'already-gone' };
+    if (!server) return { skip: { serverId: input.serverId, outcome: 'already-gone' } };
     if (input.onlyIfStatus && !input.onlyIfStatus.includes(server.status)) {
-      return { serverId: input.serverId, outcome: 'skipped', reason: `status is ${server.status}, expected ${input.onlyIfStatus.join(' or ')}` };
+      return { skip: { serverId: input.serverId, outcome: 'skipped', reason: `status is ${server.status}, expected ${input.onlyIfStatus.join(' or ')}` } };
     }
     if (input.unchangedSince && Date.parse(server.updated) > Date.parse(input.unchangedSince)) {
-      return { serverId: input.serverId, outcome: 'skipped', reason: `changed at ${server.updated}, after ${input.unchangedSince}` };
+      return { skip: { serverId: input.serverId, outcome: 'skipped', reason: `changed at ${server.updated}, after ${input.unchangedSince}` } };
     }
-    return undefined;
+    return { server };
   }
 
   /** Deletes with a few in-activity retries while the resource is busy; other conflicts are reported. */
@@ -287,10 +288,10 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
 
     /** Shelves a server if it is still in the state the plan saw; shelving a shelved one is done. */
     shelveServer: guarded(async (input: ServerGuard): Promise<ServerActionResult> => {
-      const skip = await guard(input);
-      if (skip) return skip;
+      const checked = await guard(input);
+      if ('skip' in checked) return checked.skip;
       try {
-        return { serverId: input.serverId, outcome: await cloud.compute.shelveServer(input.serverId, signal()) };
+        return { serverId: input.serverId, outcome: await cloud.compute.shelveServer(input.serverId, signal(), checked.server) };
       } catch (err) {
         if (err instanceof OpenStackNotFoundError) return { serverId: input.serverId, outcome: 'already-gone' };
         throw err;
@@ -299,8 +300,8 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
 
     /** Deletes a server if it is still in the state the plan saw; a missing one counts as done. */
     deleteServer: guarded(async (input: ServerGuard): Promise<ServerActionResult> => {
-      const skip = await guard(input);
-      if (skip) return skip;
+      const checked = await guard(input);
+      if ('skip' in checked) return checked.skip;
       const deleted = await cloud.compute.deleteServer(input.serverId, signal());
       return { serverId: input.serverId, outcome: deleted ? 'deleted' : 'already-gone' };
     }),

@@ -35,7 +35,8 @@ export interface Compute {
    * before this call. Throws OpenStackNotFoundError if missing, OpenStackConflictError if Nova
    * refuses (busy ones with `busy: true`).
    */
-  shelveServer(id: string, signal?: AbortSignal): Promise<'shelved' | 'already-shelved'>;
+  /** `known`: the server as the caller just fetched it, which spares the first GET. */
+  shelveServer(id: string, signal?: AbortSignal, known?: ServerDetail): Promise<'shelved' | 'already-shelved'>;
   /** Deletes a server; `false` when it was already gone. */
   deleteServer(id: string, signal?: AbortSignal): Promise<boolean>;
   getServerMetadata(id: string, signal?: AbortSignal): Promise<Record<string, string>>;
@@ -132,11 +133,11 @@ export class NovaCompute implements Compute {
     return body.instanceActions.map((a) => ({ action: a.action, startTime: novaTime(a.start_time) }));
   }
 
-  async shelveServer(id: string, signal?: AbortSignal): Promise<'shelved' | 'already-shelved'> {
+  async shelveServer(id: string, signal?: AbortSignal, known?: ServerDetail): Promise<'shelved' | 'already-shelved'> {
     const path = `/servers/${idSegment('serverId', id)}`;
     let lastDetail = '';
     for (let attempt = 1; attempt <= BUSY_TRIES; attempt++) {
-      const server = await this.getServer(id, signal);
+      const server = attempt === 1 && known ? known : await this.getServer(id, signal);
       if (!server) throw new OpenStackNotFoundError('server', id);
       if (SHELVED.has(server.status)) return 'already-shelved';
       if (!server.taskState) {
