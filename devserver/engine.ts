@@ -815,7 +815,7 @@ export class Engine {
     });
   }
 
-  close_(): void {
+  shutdown(): void {
     this.clock.close();
     this.workflowQueues.closeAll();
     this.activityQueues.closeAll();

@@ -64,7 +64,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
       closed = true;
       await persistence?.flush();
       persistence?.stop();
-      engine.close_();
+      engine.shutdown();
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => {
           server.forceShutdown();
