@@ -85,6 +85,8 @@ const streamSchema = z
     keepBuilds: z.int({ error: 'must be a whole number' }).min(1, { error: 'must be at least 1' }).max(1000, { error: 'must be at most 1000' }).default(30),
     tracker: trackerSchema.optional(),
     glance: glanceSchema.optional(),
+    /** How soon work of a dead worker is retried: build/test command heartbeat (default 1m), publish start-to-close (default 30m). */
+    timeouts: z.strictObject({ heartbeat: duration.optional(), publish: duration.optional() }).optional(),
   })
   .superRefine((stream, ctx) => {
     const seen = new Set<string>();
@@ -137,5 +139,11 @@ export function imageStreamSettings(stream: ImageStreamConfig): ImageStreamSetti
     keepBuilds: stream.keepBuilds,
     tracker: stream.tracker ? { ...stream.tracker } : null,
     glance: stream.glance?.enabled ? { visibility: stream.glance.visibility } : null,
+    ...(stream.timeouts ? {
+      activityTimeouts: {
+        ...(stream.timeouts.heartbeat ? { heartbeatMs: parseDuration(stream.timeouts.heartbeat) } : {}),
+        ...(stream.timeouts.publish ? { publishMs: parseDuration(stream.timeouts.publish) } : {}),
+      },
+    } : {}),
   };
 }

@@ -81,6 +81,8 @@ export interface NightlyBuildInput {
   trigger: QueuedBuild['trigger'];
   build: ImageStreamSettings['build'];
   tests: ImageStreamSettings['tests'];
+  /** Heartbeat timeout of the build and test commands (default 1 min): how soon a dead worker's build is retried. */
+  heartbeatTimeoutMs?: number;
   /** Report to the stream's tracker (only when one is configured). */
   tracker: boolean;
   events: boolean;

@@ -19,7 +19,7 @@ import {
 import type { ImageActivities } from '../activities/images.js';
 import type { WebhookActivities } from '../activities/webhooks.js';
 import { nightlyBuild } from './nightly-build.js';
-import { type BuildRecord, type StreamState, imageIdFor } from './image-types.js';
+import { type BuildRecord, type ImageStreamSettings, type StreamState, imageIdFor } from './image-types.js';
 import {
   type ImageRequestErrorCode, type RequestCheck, applyManualFail, applyNoPass, applyPublish, applyRevoke, buildsToKeep,
   pickImageToPublish, publishDecision, recordBuild, validateManualFail, validateRevoke, validateStreamActive,
@@ -40,8 +40,9 @@ export const publishUpdate = defineUpdate<{ published: string }, []>(N.publishUp
 export const pauseUpdate = defineUpdate<{ paused: boolean; changed: boolean }, []>(N.pauseUpdate);
 export const resumeUpdate = defineUpdate<{ paused: boolean; changed: boolean }, []>(N.resumeUpdate);
 
-const { publishImage } = proxyActivities<ImageActivities>({
-  startToCloseTimeout: '30 minutes',
+/** Publishing copies the image and rewrites the page; its start-to-close timeout is how soon a dead worker's publish is retried. */
+const publishActivities = (settings: ImageStreamSettings) => proxyActivities<ImageActivities>({
+  startToCloseTimeout: settings.activityTimeouts?.publishMs ?? '30 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 const { postImageEvent } = proxyActivities<WebhookActivities>({
@@ -99,7 +100,7 @@ export async function imageStream(input: ImageStreamInput): Promise<void> {
   const changePage = <T>(change: (st: StreamState) => PageChange<T>): Promise<T> => {
     const run = tail.then(async () => {
       const planned = change(s);
-      await publishImage(pageInput(planned.state, { stale: planned.stale === undefined ? staleWarning : planned.stale, revoke: planned.revoke === undefined ? revokeWarning : planned.revoke }));
+      await publishActivities(settings).publishImage(pageInput(planned.state, { stale: planned.stale === undefined ? staleWarning : planned.stale, revoke: planned.revoke === undefined ? revokeWarning : planned.revoke }));
       const done = change(s);
       s = done.state;
       if (done.stale !== undefined) staleWarning = done.stale;
@@ -132,6 +133,7 @@ export async function imageStream(input: ImageStreamInput): Promise<void> {
         args: [{
           stream: s.stream, imageId: item.imageId, baseRelease: queued.baseRelease, startedAt: queued.startedAt, trigger: item.trigger,
           build: settings.build, tests: settings.tests, tracker: settings.tracker !== null, events, ...(item.ref ? { ref: item.ref } : {}),
+          ...(settings.activityTimeouts?.heartbeatMs ? { heartbeatTimeoutMs: settings.activityTimeouts.heartbeatMs } : {}),
         }],
       });
     } catch (error) {

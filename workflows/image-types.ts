@@ -154,6 +154,8 @@ export interface ImageStreamSettings {
   tracker: ImageTrackerSettings | null;
   /** Upload published images to Glance when set. */
   glance: { visibility: 'private' | 'shared' | 'community' | 'public' } | null;
+  /** Activity timeouts (ms); defaults: heartbeat 1 min for build/test commands, 30 min to publish. */
+  activityTimeouts?: { heartbeatMs?: number; publishMs?: number };
 }
 
 // ── Activity inputs and outputs (activities/images.ts) ─────────────────────────────────────

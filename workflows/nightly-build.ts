@@ -21,10 +21,10 @@ const { reportBuildFailure, reportBuildSuccess } = proxyActivities<TrackerActivi
 });
 
 /** Long command activities: heartbeat, a start-to-close backstop above the command's own timeout, few retries. */
-function commandActivities(timeoutMs: number) {
+function commandActivities(timeoutMs: number, heartbeatTimeoutMs = MINUTE) {
   return proxyActivities<ImageActivities>({
     startToCloseTimeout: timeoutMs + 5 * MINUTE,
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: heartbeatTimeoutMs,
     retry: { initialInterval: '10 seconds', maximumAttempts: 3 },
   });
 }
@@ -56,7 +56,7 @@ export async function nightlyBuild(input: NightlyBuildInput): Promise<BuildRecor
     tests: [],
   };
 
-  const { runImageBuild } = commandActivities(input.build.timeoutMs);
+  const { runImageBuild } = commandActivities(input.build.timeoutMs, input.heartbeatTimeoutMs);
   const [, built] = await Promise.all([
     emit('build.started', { trigger: input.trigger, baseRelease: input.baseRelease, ...(input.ref ? { ref: input.ref } : {}) }),
     runImageBuild({
@@ -74,7 +74,7 @@ export async function nightlyBuild(input: NightlyBuildInput): Promise<BuildRecor
   if (build?.ok) {
     record.artifacts = build.artifacts;
     const testsTimeout = input.tests.reduce((sum, t) => sum + t.timeoutMs, 0);
-    const { runImageTests } = commandActivities(testsTimeout);
+    const { runImageTests } = commandActivities(testsTimeout, input.heartbeatTimeoutMs);
     let tests: ImageTestsResult | null = null;
     try {
       tests = input.tests.length === 0
