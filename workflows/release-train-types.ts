@@ -52,6 +52,8 @@ export interface ReleaseTrainInput {
   pullRequestPollMs?: number;
   /** Continue as new once the history has this many events (default 5,000; Temporal's own hint also counts). */
   historyLimit?: number;
+  /** Heartbeat timeout of the git steps (ms, default 10 min): how soon a step of a dead worker is retried by another. */
+  gitHeartbeatTimeoutMs?: number;
   /** State carried over by continue-as-new; never set by callers. */
   carried?: CarriedTrainState;
 }

@@ -21,7 +21,8 @@ import {
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 6 };
 /** Git steps clone or fetch big repos: long, heartbeating per repo done. */
-const gitActivity = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '30m', heartbeatTimeout: '10m', retry });
+const gitActivities = (heartbeatTimeoutMs?: number) =>
+  proxyActivities<ReleaseActivities>({ startToCloseTimeout: '30m', heartbeatTimeout: heartbeatTimeoutMs ?? '10m', retry });
 /** GitHub, JIRA and the notes file: short HTTP calls / one file. */
 const shortActivity = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '2m', retry });
 
@@ -46,6 +47,7 @@ export class Train {
   resumeCount: number;
   private cancelRequested = false;
   private wake = 0;
+  private readonly gitActivity: ReturnType<typeof gitActivities>;
 
   constructor(readonly input: ReleaseTrainInput) {
     try {
@@ -54,6 +56,7 @@ export class Train {
       throw ApplicationFailure.nonRetryable((error as Error).message, 'InvalidName', { field: 'version' });
     }
     this.branch = releaseBranchName(this.version);
+    this.gitActivity = gitActivities(input.gitHeartbeatTimeoutMs);
     const carried = input.carried;
     if (carried) {
       this.status = { ...carried.status, runs: carried.status.runs + 1 };
@@ -276,7 +279,7 @@ export class Train {
     const repos = this.branchRepos.map((r) => r.name);
     if (repos.length === 0) return;
     const result = await this.step(`cutting branch ${this.branch} from ${this.config.masterBranch}`, () =>
-      gitActivity.cutReleaseBranch({ version: this.version, repos, from: this.config.masterBranch }));
+      this.gitActivity.cutReleaseBranch({ version: this.version, repos, from: this.config.masterBranch }));
     for (const outcome of result.repos) {
       const repo = this.status.repos.find((r) => r.name === outcome.repo);
       if (repo) Object.assign(repo, { state: 'branched', branchSha: outcome.sha });
@@ -343,7 +346,7 @@ export class Train {
 
   /** Merges `v<N>` into master in every release-branch repo; conflicts wait for a person. */
   private async mergeAll(kind: MergeKind): Promise<void> {
-    await Promise.all(this.branchRepos.map((r) => mergeRepo(this, gitActivity, shortActivity, r, kind)));
+    await Promise.all(this.branchRepos.map((r) => mergeRepo(this, this.gitActivity, shortActivity, r, kind)));
   }
 
   /** Tags `v<N>-<n>` everywhere, then the GitHub releases, JIRA and the notes file (n = 1). */
@@ -357,7 +360,7 @@ export class Train {
     }
     const repos = this.config.repos.map((r) => ({ repo: r.name, ref: targetBranch(r.target, this.version, this.config.masterBranch) }));
     const tagged = await this.step(`tagging ${tag}`, () =>
-      gitActivity.tagRelease({ version: this.version, n, codename: s.codename, repos, message: this.config.tagMessage }), undefined, blocked);
+      this.gitActivity.tagRelease({ version: this.version, n, codename: s.codename, repos, message: this.config.tagMessage }), undefined, blocked);
     s.tags.push({ tag, n, at: nowIso(), repos: tagged.repos.map((r) => ({ repo: r.repo, sha: r.sha })) });
     if (n === 1) for (const repo of s.repos) repo.state = 'tagged';
     const jira = this.config.jira;
@@ -400,11 +403,11 @@ export class Train {
   private async startNextTrain(): Promise<void> {
     const next = this.version + 1;
     const workflowId = releaseWorkflowId(next);
-    const { config, pullRequestPollMs, historyLimit } = this.input;
+    const { config, pullRequestPollMs, historyLimit, gitHeartbeatTimeoutMs } = this.input;
     try {
       await startChild(releaseTrain, {
         workflowId,
-        args: [{ version: next, start: this.status.calendar.end, config, ...(pullRequestPollMs ? { pullRequestPollMs } : {}), ...(historyLimit ? { historyLimit } : {}) }],
+        args: [{ version: next, start: this.status.calendar.end, config, ...(pullRequestPollMs ? { pullRequestPollMs } : {}), ...(historyLimit ? { historyLimit } : {}), ...(gitHeartbeatTimeoutMs ? { gitHeartbeatTimeoutMs } : {}) }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
     } catch (error) {
