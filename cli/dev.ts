@@ -6,6 +6,7 @@ import { type EmbeddedServer } from './embedded.js';
 import { CliError, type CliIo, EXIT_USAGE } from './output.js';
 import { loadCommandConfig, outputFor, parsePort } from './context.js';
 import { shutdownSignal } from './signals.js';
+import { startDevDashboard } from './dashboard.js';
 import { loadBundleFromEnv, logLevelFromEnv, readyMessage } from './worker-common.js';
 
 /**
@@ -18,8 +19,9 @@ export function registerDevCommand(program: Command, io: CliIo): void {
     .description('embedded Temporal server + workers in one process (what `npm start` runs); stops on Ctrl-C/SIGTERM')
     .option('-p, --port <port>', 'embedded server gRPC port, 0 picks a free one (default: dev.port, 7233)', parsePort)
     .option('--db <file>', 'embedded server state file (default: dev.dbFile, .stratus/dev.db)')
-    .action(async (opts: { port?: number; db?: string }, command: Command) => {
-      const loaded = loadCommandConfig(command, io, true);
+    .option('--dashboard-port <port>', 'web dashboard port (default: dev.dashboardPort, 8080; 0 picks a free one)', parsePort)
+    .action(async (opts: { port?: number; db?: string; dashboardPort?: number }, command: Command) => {
+      let loaded = loadCommandConfig(command, io, true);
       const out = outputFor(command, io);
       const logLevel = logLevelFromEnv(io);
       const { resolveTemporalTarget, runWorkerProcess, summarizeTarget } = await import('../workers/index.js');
@@ -32,6 +34,9 @@ export function registerDevCommand(program: Command, io: CliIo): void {
         );
       }
       const signal = shutdownSignal();
+      // First run (no ./stratus.yaml, embedded server): the local demo of cli/demo.ts.
+      const demo = !loaded.found && external.address === undefined ? await import('./demo.js') : undefined;
+      if (demo) loaded = await demo.prepareDemo(io, out, loaded);
       let target: TemporalTarget = external;
       let server: EmbeddedServer | undefined;
       if (external.address === undefined) {
@@ -61,6 +66,7 @@ export function registerDevCommand(program: Command, io: CliIo): void {
           `Using Temporal at ${external.address} (from ${external.addressSource}, namespace ${external.namespace})`,
         );
       }
+      const dashboard = await startDevDashboard({ loaded, target, io, out, port: opts.dashboardPort });
       try {
         await runWorkerProcess({
           loaded,
@@ -68,9 +74,13 @@ export function registerDevCommand(program: Command, io: CliIo): void {
           signal,
           workflowBundle: await loadBundleFromEnv(io),
           logLevel,
-          onReady: (info) => out.event('ready', { temporal: info.target, taskQueues: info.taskQueues }, readyMessage(info)),
+          onReady: (info) => {
+            out.event('ready', { temporal: info.target, taskQueues: info.taskQueues }, readyMessage(info));
+            if (demo && loaded.found) void demo.runDemo(loaded, target, out, dashboard?.url);
+          },
         });
       } finally {
+        await dashboard?.close();
         await server?.close();
       }
       out.event('stopped', {}, 'stopped');

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevCommand } from './dev.js';
+import { registerDashboardCommand } from './dashboard.js';
 import { registerReleaseCommands } from './release.js';
 import { registerImageCommands } from './image.js';
 import { registerSiteCommands } from './site.js';
@@ -37,6 +38,7 @@ export function createProgram(io: CliIo): Command {
   registerSiteCommands(program, io);
   registerLifecycleCommands(program, io);
   registerInstanceCommands(program, io);
+  registerDashboardCommand(program, io);
   return program;
 }
 

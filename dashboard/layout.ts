@@ -1,0 +1,133 @@
+// The page shell every dashboard page shares: landmarks, navigation, the operator-token box (only
+// when actions are enabled), the banners' styles and the little script that sends actions.
+import { createHash } from 'node:crypto';
+import { escapeHtml } from './download-page.js';
+
+export { escapeHtml };
+
+/** What every page renderer needs besides its data. */
+export interface PageContext {
+  /** Actions (POST with a bearer token) are enabled: show the token box and the buttons. */
+  actions: boolean;
+  /** "Now" for timelines and ages (epoch ms). */
+  now: number;
+  /** Where Temporal is, for the "unreachable" banner. */
+  temporalAddress: string;
+}
+
+/** Only http(s) URLs become links. */
+export function safeHref(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A link when `url` is http(s), else the escaped text. */
+export function link(url: string | null | undefined, text: string): string {
+  const href = safeHref(url);
+  return href ? `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>` : escapeHtml(text);
+}
+
+/** `<time>` showing the date and UTC time of an ISO instant. */
+export function time(iso: string | null | undefined, dateOnly = false): string {
+  if (!iso) return '—';
+  const shown = dateOnly ? iso.slice(0, 10) : iso.slice(0, 16).replace('T', ' ');
+  return `<time datetime="${escapeHtml(iso)}">${escapeHtml(shown)}</time>`;
+}
+
+/** The banner that says Temporal did not answer (the page is otherwise empty but served). */
+export function unreachableBanner(ctx: PageContext, error: string): string {
+  return `<div class="banner unreachable" role="alert"><h2>Temporal unreachable</h2><p>The dashboard could not reach Temporal at <code>${escapeHtml(ctx.temporalAddress)}</code>: ${escapeHtml(error)}. It keeps serving; reload to try again.</p></div>`;
+}
+
+/**
+ * A form that POSTs an action; the script adds the operator's token. `fields` are extra inputs
+ * (each labelled). Rendered only when actions are enabled.
+ */
+export function actionForm(ctx: PageContext, path: string, label: string, fields: Array<{ name: string; label: string; value?: string; hidden?: boolean }> = []): string {
+  if (!ctx.actions) return '';
+  const inputs = fields.map((f, i) => {
+    const id = `f-${escapeHtml(path.replace(/[^a-zA-Z0-9]/g, '-'))}-${i}`;
+    if (f.hidden) return `<input type="hidden" name="${escapeHtml(f.name)}" value="${escapeHtml(f.value ?? '')}">`;
+    return `<label for="${id}">${escapeHtml(f.label)}</label> <input id="${id}" name="${escapeHtml(f.name)}" required value="${escapeHtml(f.value ?? '')}">`;
+  }).join(' ');
+  return `<form class="action" method="post" action="${escapeHtml(path)}">${inputs} <button type="submit">${escapeHtml(label)}</button></form>`;
+}
+
+const STYLE = `body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff;line-height:1.45}
+header,main,footer{max-width:80rem;margin:0 auto;padding:0 1rem}
+header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:2px solid #555}
+nav ul{list-style:none;display:flex;gap:1rem;padding:0;margin:0}nav a[aria-current=page]{font-weight:bold}
+a{color:#0645ad}a:focus,button:focus,input:focus{outline:3px solid #1a1a1a;outline-offset:2px}
+section{border-top:1px solid #767676;margin-top:1.5rem}
+table{border-collapse:collapse;margin:.5rem 0}caption{text-align:left;font-weight:bold}
+th,td{border:1px solid #767676;padding:.2rem .4rem;text-align:left;vertical-align:top}
+code.sha{word-break:break-all;font-size:.85em}
+.banner{border-left:6px solid;padding:.5rem 1rem;margin:1rem 0}.banner h2,.banner h3{margin:0;font-size:1.1rem}
+.stale{background:#fff3cd;border-color:#8a6d00;color:#3d2f00}
+.revoked,.unreachable{background:#fdecea;border-color:#b3261e;color:#611a15}
+.notice{background:#e8f0fe;border-color:#1a4d8f;color:#0b2547}
+.pass{background:#e6f4ea;color:#0d4a1f}.fail{background:#fdecea;color:#611a15;font-weight:bold}.warn{background:#fff3cd;color:#3d2f00}
+.timeline{position:relative;display:flex;height:1.8rem;border:1px solid #555;margin:.4rem 0 1.2rem;min-width:24rem}
+.timeline .phase{border-right:1px solid #555;overflow:hidden;white-space:nowrap;font-size:.8rem;padding:0 .2rem;background:#f1f1f1}
+.timeline .phase.current{background:#dbe7f7;font-weight:bold}
+.timeline .today{position:absolute;top:-.3rem;bottom:-.3rem;border-left:3px solid #b3261e}
+.timeline .today span{position:absolute;top:1.9rem;left:-1.2rem;font-size:.75rem;color:#611a15}
+.matrix{font-size:.8rem}.matrix td{text-align:center}
+form.action{display:inline-block;margin:.2rem .5rem .2rem 0}
+#operator-box{font-size:.9rem}#action-result{font-weight:bold}`;
+
+// Progressive: without JS the forms still POST (and are refused without the token).
+const SCRIPT = `(function(){
+var box=document.getElementById('operator-box');if(!box)return;
+var tok=document.getElementById('operator-token'),who=document.getElementById('operator-name'),out=document.getElementById('action-result');
+tok.value=sessionStorage.getItem('stratus-token')||'';who.value=sessionStorage.getItem('stratus-operator')||'';
+tok.addEventListener('change',function(){sessionStorage.setItem('stratus-token',tok.value)});
+who.addEventListener('change',function(){sessionStorage.setItem('stratus-operator',who.value)});
+document.querySelectorAll('form.action').forEach(function(f){f.addEventListener('submit',function(e){
+e.preventDefault();var body={};new FormData(f).forEach(function(v,k){body[k]=v});
+var h={'Content-Type':'application/json','Authorization':'Bearer '+tok.value};if(who.value)h['X-Stratus-Operator']=who.value;
+fetch(f.getAttribute('action'),{method:'POST',headers:h,body:JSON.stringify(body)}).then(function(r){return r.json().then(function(j){
+out.textContent=(r.ok?'Done: ':'Refused ('+r.status+'): ')+(j.message||j.error||'');if(r.ok)setTimeout(function(){location.reload()},800);});
+}).catch(function(err){out.textContent='Failed: '+err});});});})();`;
+
+/** CSP source of the one inline script, so nothing else inline runs. */
+export const SCRIPT_CSP = `'sha256-${createHash('sha256').update(SCRIPT).digest('base64')}'`;
+
+const PAGES = [
+  ['/releases', 'Releases'],
+  ['/images', 'Images'],
+  ['/lifecycle', 'Lifecycle'],
+  ['/site/', 'Download page'],
+] as const;
+
+/** The whole HTML document of a dashboard page. */
+export function renderPage(ctx: PageContext, current: string, title: string, body: string): string {
+  const nav = PAGES.map(([href, name]) => `<li><a href="${href}"${href === current ? ' aria-current="page"' : ''}>${name}</a></li>`).join('');
+  const operator = ctx.actions
+    ? `<div id="operator-box"><label for="operator-token">Operator token</label> <input type="password" id="operator-token" autocomplete="off"> <label for="operator-name">Your name</label> <input id="operator-name" autocomplete="off" size="12"> <output id="action-result" role="status" aria-live="polite"></output></div>`
+    : '';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} · stratus</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header><p><strong>stratus</strong></p><nav aria-label="Dashboard"><ul>${nav}</ul></nav>${operator}</header>
+<main>
+<h1>${escapeHtml(title)}</h1>
+${body}
+</main>
+<footer><p>Rendered <time datetime="${new Date(ctx.now).toISOString()}">${new Date(ctx.now).toISOString().slice(0, 16).replace('T', ' ')} UTC</time> from Temporal queries. JSON: <a href="/api${current === '/site/' ? '/images' : current}">/api${current === '/site/' ? '/images' : current}</a></p></footer>
+${ctx.actions ? `<script>${SCRIPT}</script>` : ''}
+</body>
+</html>
+`;
+}
