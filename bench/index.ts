@@ -1,11 +1,12 @@
 // `npm run bench`: every benchmark, one after the other, printed as a table.
 import { benchDevserver } from './devserver.js';
+import { benchDashboard } from './dashboard.js';
 import { benchImages } from './images.js';
 import { benchLifecycle } from './lifecycle.js';
 import { benchReleaseHistory } from './release-history.js';
 import { benchReleaseTagging } from './release-tagging.js';
 
-const suites: Array<[string, () => Promise<Record<string, string | number>>]> = [['embedded Temporal server', () => benchDevserver()], ['image pipeline', () => benchImages()], ['resource lifecycle (plan 100,000; sweep 20,000 servers)', () => benchLifecycle()], ['release tagging (5 repos × 20,000 commits)', () => benchReleaseTagging()], ['release train history', () => benchReleaseHistory()]];
+const suites: Array<[string, () => Promise<Record<string, string | number>>]> = [['embedded Temporal server', () => benchDevserver()], ['image pipeline', () => benchImages()], ['resource lifecycle (plan 100,000; sweep 20,000 servers)', () => benchLifecycle()], ['release tagging (5 repos × 20,000 commits)', () => benchReleaseTagging()], ['release train history', () => benchReleaseHistory()], ['dashboard page render (50 trains, 20 streams × 365 builds, 20,000-resource plan)', () => benchDashboard()]];
 
 for (const [name, run] of suites) {
   console.log(`\n## ${name}`);

@@ -67,6 +67,7 @@ section{border-top:1px solid #767676;margin-top:1.5rem}
 table{border-collapse:collapse;margin:.5rem 0}caption{text-align:left;font-weight:bold}
 th,td{border:1px solid #767676;padding:.2rem .4rem;text-align:left;vertical-align:top}
 code.sha{word-break:break-all;font-size:.85em}
+dl{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem}dd{margin:0}dt{font-weight:bold}
 .banner{border-left:6px solid;padding:.5rem 1rem;margin:1rem 0}.banner h2,.banner h3{margin:0;font-size:1.1rem}
 .stale{background:#fff3cd;border-color:#8a6d00;color:#3d2f00}
 .revoked,.unreachable{background:#fdecea;border-color:#b3261e;color:#611a15}

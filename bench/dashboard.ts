@@ -1,0 +1,107 @@
+// Benchmark of the dashboard's server-side rendering: 50 release trains, 20 image streams × 365
+// builds and a 20,000-resource lifecycle plan, fed to the page renderers in the shapes the
+// queries return. Target: under 200 ms of server time per page.
+import { renderImagesPage } from '../dashboard/images-page.js';
+import { type PageContext } from '../dashboard/layout.js';
+import { renderLifecyclePage } from '../dashboard/lifecycle-page.js';
+import { type ImagesView, type LifecycleView, type ReleasesView } from '../dashboard/model.js';
+import { renderReleasesPage } from '../dashboard/releases-page.js';
+import { computeCalendar } from '../workflows/release-calendar.js';
+import { type BuildListEntry, type StreamStatus } from '../workflows/image-stream-model.js';
+import { type PlanLine } from '../workflows/lifecycle-sweep-types.js';
+import { type TrainStatus } from '../workflows/release-train-types.js';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2025-01-06T00:00:00Z');
+const SPRINTS = [{ name: 'Sprint 1', length: '2w', focus: 'bugs' as const }, { name: 'Sprint 2', length: '2w', focus: 'features' as const }, { name: 'Release', length: '1w', focus: 'release' as const }];
+
+/** `n` trains as the `status` query returns them (five repos, a few tags, a wait each). */
+export function syntheticReleases(n: number, text = (s: string) => s): ReleasesView {
+  return {
+    temporal: 'ok',
+    trains: Array.from({ length: n }, (_, i) => {
+      const version = i + 1;
+      const calendar = computeCalendar(new Date(T0 + i * 35 * DAY).toISOString(), SPRINTS);
+      const repos = Array.from({ length: 5 }, (__, r) => ({ name: text(`repo-${r}`), target: 'release-branch' as const, branch: `v${version}`, state: 'tagged' as const, lastMerge: { kind: 'trickle-down' as const, status: 'merged' as const, at: calendar.start } }));
+      const status: TrainStatus = {
+        workflowId: `release-v${version}`, version, codename: text(`codename-${version}`), stage: 'cycle', calendar, phase: { ...calendar.phases[1]!, index: 1 },
+        approved: false, autoApprove: false, repos,
+        waiting: [{ kind: 'merge-conflict', reason: text('merge conflict in repo-1'), since: calendar.start, repo: 'repo-1', pullRequest: { repo: 'o/repo-1', number: 7, url: 'https://github.example/o/repo-1/pull/7' } }],
+        tags: [1, 2, 3].map((k) => ({ tag: `v${version}-${k}`, n: k, at: calendar.end, repos: repos.map((r) => ({ repo: r.name, sha: 'a'.repeat(40) })) })),
+        trickleDowns: 12, releaseNotes: text(`.stratus/release-notes/v${version}.md`), githubReleases: [], runs: 1,
+      };
+      return { workflowId: status.workflowId, execution: 'RUNNING', startTime: calendar.start, status };
+    }),
+  };
+}
+
+/** `streams` streams with `builds` builds each (5 tests, one advisory), the last one published. */
+export function syntheticImages(streams: number, builds: number, text = (s: string) => s): ImagesView {
+  return {
+    temporal: 'ok',
+    streams: Array.from({ length: streams }, (_, s) => {
+      const stream = `stream-${s}`;
+      const list: BuildListEntry[] = Array.from({ length: builds }, (__, b) => ({
+        id: `${stream}-${new Date(T0 + b * DAY).toISOString().slice(0, 10).replaceAll('-', '')}.1`, stream, date: new Date(T0 + b * DAY).toISOString(),
+        status: b % 7 === 0 ? 'failed' : 'passed',
+        tests: Array.from({ length: 5 }, (___, k) => ({ name: text(`test-${k}`), passed: !(b % 7 === 0 && k === 1) && !(k === 4 && b % 3 === 0), advisory: k === 4 })),
+        artifacts: [{ file: 'disk.qcow2', sha256: 'b'.repeat(64), size: 1 << 30 }], reason: b % 7 === 0 ? text('test-1 failed: exit code 1') : null, trackerUrl: null,
+      }));
+      const last = list[list.length - 1]!;
+      const status: StreamStatus = {
+        stream, published: { id: last.id, date: last.date }, stale: s % 2 === 0, trackerUrl: 'https://tracker.example/1', deadline: last.date, nextNightly: last.date,
+        paused: false, onNoPass: 'skip', rebuildUntilPass: false, running: null, queued: [], revoked: [], warnings: [], lastPublishAt: last.date, builds, buildsStarted: builds,
+        page: {
+          stream, image: { id: last.id, startedAt: last.date, baseRelease: 'fedora-42', artifacts: [{ name: 'disk.qcow2', sha256: 'b'.repeat(64), size: 1 << 30, kind: 'qcow2' }] },
+          stale: s % 2 === 0, trackerUrl: null, revoked: [], revokedNotice: s % 5 === 0 ? { imageId: `${stream}-20250101.1`, reason: text('bad checksum') } : null, warnings: [],
+        },
+      };
+      return { workflowId: `image-stream-${stream}`, stream, execution: 'RUNNING', status, builds: list };
+    }),
+  };
+}
+
+/** A plan of `n` resources and a last report. */
+export function syntheticLifecycle(n: number, text = (s: string) => s): LifecycleView {
+  const items: PlanLine[] = Array.from({ length: n }, (_, i) => ({
+    resource: { type: 'server', id: `srv-${i}`, name: text(`server-${i}`), project: `project-${i % 100}` },
+    action: i % 3 === 0 ? 'delete' : i % 3 === 1 ? 'shelve' : 'notify', rule: 'shelve-after', reason: text(`idle for ${30 + (i % 60)} days`), dueAt: new Date(T0 + (i % 30) * DAY).toISOString(),
+  }));
+  return {
+    temporal: 'ok',
+    status: { enforce: true, sweepAt: '03:00', nextSweepAt: new Date(T0 + DAY).toISOString(), exemptions: [{ id: 'srv-1', until: '2030-01-01', reason: text('keeps the demo alive'), addedAt: new Date(T0).toISOString() }], noticesRemembered: 10, sweeps: 3 },
+    lastReport: null,
+    plan: { sweepId: 'lifecycle-plan-1', at: new Date(T0).toISOString(), items, problems: [] },
+    running: [],
+  };
+}
+
+function timePerPage(render: () => string, runs = 10): { ms: number; bytes: number } {
+  let bytes = render().length; // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    bytes = render().length;
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return { ms: Number(times[Math.floor(runs / 2)]!.toFixed(1)), bytes };
+}
+
+export async function benchDashboard(): Promise<Record<string, string | number>> {
+  const ctx: PageContext = { actions: true, now: T0 + 20 * DAY, temporalAddress: 'bench' };
+  const releases = syntheticReleases(50);
+  const images = syntheticImages(20, 365);
+  const lifecycle = syntheticLifecycle(20_000);
+  const r = timePerPage(() => renderReleasesPage(releases, ctx));
+  const i = timePerPage(() => renderImagesPage(images, ctx));
+  const l = timePerPage(() => renderLifecyclePage(lifecycle, ctx));
+  const json = timePerPage(() => JSON.stringify(images));
+  return {
+    'releases page, 50 trains: median ms (target < 200)': r.ms,
+    'images page, 20 streams × 365 builds: median ms (target < 200)': i.ms,
+    'lifecycle page, 20,000-resource plan: median ms (target < 200)': l.ms,
+    '/api/images JSON of the same, median ms': json.ms,
+    'page sizes releases / images / lifecycle (KiB)': [r.bytes, i.bytes, l.bytes].map((b) => Math.round(b / 1024)).join(' / '),
+  };
+}

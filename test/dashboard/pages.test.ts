@@ -1,0 +1,83 @@
+// The page renderers and the token check, without a server: hostile text in every user-controlled
+// field is escaped, buttons appear only with actions enabled, and the token check answers 401/403.
+import { syntheticImages, syntheticLifecycle, syntheticReleases } from '../../bench/dashboard.js';
+import { checkBearer, operatorName } from '../../dashboard/auth.js';
+import { renderImagesPage } from '../../dashboard/images-page.js';
+import { type PageContext } from '../../dashboard/layout.js';
+import { renderLifecyclePage } from '../../dashboard/lifecycle-page.js';
+import { renderReleasesPage } from '../../dashboard/releases-page.js';
+import { operatorToken } from '../../cli/dashboard.js';
+
+const EVIL = '<script>alert("x")</script>';
+const hostile = (s: string) => `${s}${EVIL}`;
+const ctx = (actions: boolean): PageContext => ({ actions, now: Date.parse('2025-01-20T00:00:00Z'), temporalAddress: 'localhost:7233' });
+/** The only script a page may contain is the dashboard's own (when actions are on). */
+const scripts = (html: string) => html.match(/<script>/g)?.length ?? 0;
+
+describe('page renderers', () => {
+  it('escape codenames, repo names, reasons, test names, test output and plan text', () => {
+    const pages = [
+      renderReleasesPage(syntheticReleases(2, hostile), ctx(false)),
+      renderImagesPage(syntheticImages(2, 3, hostile), ctx(false)),
+      renderLifecyclePage(syntheticLifecycle(3, hostile), ctx(false)),
+    ];
+    for (const html of pages) {
+      expect(scripts(html)).toBe(0);
+      expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    }
+  });
+
+  it('show action buttons and the token box only when actions are enabled', () => {
+    const view = syntheticReleases(1);
+    const off = renderReleasesPage(view, ctx(false));
+    expect(off).not.toContain('<form');
+    expect(off).not.toContain('operator-token');
+    const on = renderReleasesPage(view, ctx(true));
+    expect(on).toContain('<form class="action" method="post" action="/api/releases/1/advance">');
+    expect(on).toContain('<label for="operator-token">Operator token</label>');
+    expect(scripts(on)).toBe(1);
+  });
+
+  it('draw the sprint timeline with today\'s marker inside the calendar', () => {
+    const html = renderReleasesPage(syntheticReleases(1), ctx(false));
+    expect(html).toMatch(/<div class="today" style="left:\d+\.\d+%"/);
+    expect(html).toContain('aria-label="Sprint calendar 2025-01-06 to 2025-02-10, today: 40% through the calendar"');
+  });
+
+  it('say "Temporal unreachable" with the address instead of data', () => {
+    const html = renderImagesPage({ temporal: 'unreachable', error: 'connect ECONNREFUSED', streams: [] }, ctx(false));
+    expect(html).toContain('<h2>Temporal unreachable</h2>');
+    expect(html).toContain('<code>localhost:7233</code>: connect ECONNREFUSED');
+  });
+
+  it('say when a train is not running', () => {
+    const html = renderReleasesPage({ temporal: 'ok', trains: [{ workflowId: 'release-v9', execution: 'COMPLETED', startTime: '2025-01-01T00:00:00Z', problem: 'release-v9 is not running (completed)' }] }, ctx(false));
+    expect(html).toContain('release-v9 is not running (completed)');
+  });
+});
+
+describe('operator token', () => {
+  it('401 without a bearer token, 403 with a wrong one (any length), ok with the right one', () => {
+    expect(checkBearer(undefined, 'secret-token')).toEqual({ ok: false, status: 401, message: 'this action needs the operator token: send Authorization: Bearer <token>' });
+    expect(checkBearer('Basic abc', 'secret-token')).toMatchObject({ status: 401 });
+    expect(checkBearer('Bearer secret-tokeN', 'secret-token')).toEqual({ ok: false, status: 403, message: 'the operator token is wrong' });
+    expect(checkBearer('Bearer s', 'secret-token')).toMatchObject({ status: 403 });
+    expect(checkBearer('Bearer secret-token', 'secret-token')).toEqual({ ok: true });
+  });
+
+  it('operator names are checked; the default stands in for none', () => {
+    expect(operatorName(undefined, 'ops')).toBe('ops');
+    expect(operatorName('alice@example.org', 'ops')).toBe('alice@example.org');
+    expect(operatorName('<b>', 'ops')).toBeNull();
+  });
+
+  it('comes from STRATUS_DASHBOARD_TOKEN or the variable --token-env names, with messages naming the variable', () => {
+    const io = (env: Record<string, string>) => ({ stdout: { write: () => true }, stderr: { write: () => true }, env, cwd: '/' });
+    expect(operatorToken(io({}), undefined)).toBeUndefined();
+    expect(operatorToken(io({ STRATUS_DASHBOARD_TOKEN: 'long-enough-token' }), undefined)).toBe('long-enough-token');
+    expect(operatorToken(io({ OPS_TOKEN: 'another-long-token' }), 'OPS_TOKEN')).toBe('another-long-token');
+    expect(() => operatorToken(io({}), 'OPS_TOKEN')).toThrow('--token-env: the environment variable OPS_TOKEN is not set (it must hold the operator token)');
+    expect(() => operatorToken(io({}), 'not a name')).toThrow('--token-env: "not a name" is not an environment variable name');
+    expect(() => operatorToken(io({ STRATUS_DASHBOARD_TOKEN: 'short' }), undefined)).toThrow('STRATUS_DASHBOARD_TOKEN: the operator token must be at least 8 characters');
+  });
+});
