@@ -65,7 +65,7 @@ export function syntheticImages(streams: number, builds: number, text = (s: stri
 export function syntheticLifecycle(n: number, text = (s: string) => s): LifecycleView {
   const items: PlanLine[] = Array.from({ length: n }, (_, i) => ({
     resource: { type: 'server', id: `srv-${i}`, name: text(`server-${i}`), project: `project-${i % 100}` },
-    action: i % 3 === 0 ? 'delete' : i % 3 === 1 ? 'shelve' : 'notify', rule: 'shelve-after', reason: text(`idle for ${30 + (i % 60)} days`), dueAt: new Date(T0 + (i % 30) * DAY).toISOString(),
+    action: i % 3 === 0 ? 'delete' : i % 3 === 1 ? 'shelve' : 'notify', rule: i % 3 === 0 ? 'delete-shelved' : 'shelve-stopped', reason: text(`idle for ${30 + (i % 60)} days`), dueAt: new Date(T0 + (i % 30) * DAY).toISOString(),
   }));
   return {
     temporal: 'ok',
