@@ -7,25 +7,14 @@ import Bottleneck from 'bottleneck';
 import {
   AuthError, ForbiddenError, RateLimitedError, RepoNotFoundError, RequestRejectedError, ServiceUnavailableError,
 } from './github-errors.js';
+import { type HttpRetryOptions } from './http-retry.js';
 
 /** How to reach GitHub (or GitHub Enterprise, or the test fake) and how patiently. */
-export interface GithubConnectionOptions {
+export interface GithubConnectionOptions extends HttpRetryOptions {
   /** Personal access or app installation token. Never logged or put in an error. */
   token: string;
   /** API root, e.g. `https://api.github.com` (default) or `https://ghe.example.org/api/v3`. */
   baseUrl?: string;
-  /** Per-request timeout in ms (default 30 000); a timeout counts as a retryable server error. */
-  timeoutMs?: number;
-  /** Retries of 5xx/timeouts by @octokit/plugin-retry (default 3). */
-  retries?: number;
-  /** Base of the retry plugin's quadratic backoff, ms: waits are (n+1)² × base (default 1000). */
-  retryBaseDelayMs?: number;
-  /** Milliseconds waited per second of `Retry-After` (default 1000; tests shrink it). */
-  rateLimitSecondMs?: number;
-  /** Wait in-process for a rate limit up to this many seconds, else throw RateLimitedError (default 60). */
-  maxRateLimitWaitSeconds?: number;
-  /** In-process retries after a rate limit (default 2). */
-  rateLimitRetries?: number;
   /** Minimum ms between writes; default: the throttling plugin's (1 s, 3 s for notifying writes). */
   writeSpacingMs?: number;
   /** Receives the plugins' warnings (default: none are printed). */

@@ -3,9 +3,10 @@
 // `new Error(JSON.stringify(rejection))`, so the transport rejects with a plain JSON object that
 // `parseJiraFailure` reads back: that is how the HTTP status survives the library.
 import JiraApi from 'jira-client';
+import { type HttpRetryOptions } from './http-retry.js';
 
 /** How to reach JIRA Server/Data Center (or the test fake) and how patiently. */
-export interface JiraConnectionOptions {
+export interface JiraConnectionOptions extends HttpRetryOptions {
   /** e.g. `https://jira.example.org` or `https://example.org/jira` (context path kept). */
   baseUrl: string;
   /** Basic auth (username + password or API token). */
@@ -13,18 +14,6 @@ export interface JiraConnectionOptions {
   password?: string;
   /** Personal access token (Bearer), instead of username/password. */
   token?: string;
-  /** Per-request timeout in ms (default 30 000). */
-  timeoutMs?: number;
-  /** Retries of 5xx and timeouts (default 3). */
-  retries?: number;
-  /** Backoff base in ms: waits are (n+1)² × base (default 1000). */
-  retryBaseDelayMs?: number;
-  /** Milliseconds waited per second of `Retry-After` (default 1000; tests shrink it). */
-  rateLimitSecondMs?: number;
-  /** Wait in-process for a rate limit up to this many seconds, else fail with the wait (default 60). */
-  maxRateLimitWaitSeconds?: number;
-  /** In-process retries after a 429 (default 2). */
-  rateLimitRetries?: number;
 }
 
 /** The failure the transport hands to jira-client (and gets back inside its Error message). */

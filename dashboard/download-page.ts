@@ -19,7 +19,7 @@ export function escapeHtml(text: string): string {
 }
 
 /** Only http(s) URLs become links; anything else (javascript:, data:) is shown as text. */
-function safeHref(url: string | null | undefined): string | null {
+export function safeHref(url: string | null | undefined): string | null {
   if (!url) return null;
   try {
     const parsed = new URL(url);

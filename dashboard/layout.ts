@@ -1,9 +1,9 @@
 // The page shell every dashboard page shares: landmarks, navigation, the operator-token box (only
 // when actions are enabled), the banners' styles and the little script that sends actions.
 import { createHash } from 'node:crypto';
-import { escapeHtml } from './download-page.js';
+import { escapeHtml, safeHref } from './download-page.js';
 
-export { escapeHtml };
+export { escapeHtml, safeHref };
 
 /** What every page renderer needs besides its data. */
 export interface PageContext {
@@ -13,17 +13,6 @@ export interface PageContext {
   now: number;
   /** Where Temporal is, for the "unreachable" banner. */
   temporalAddress: string;
-}
-
-/** Only http(s) URLs become links. */
-export function safeHref(url: string | null | undefined): string | null {
-  if (!url) return null;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : null;
-  } catch {
-    return null;
-  }
 }
 
 /** A link when `url` is http(s), else the escaped text. */
