@@ -96,8 +96,14 @@ export function registerLifecycleCommands(program: Command, io: CliIo): void {
           return;
         }
         const handle = client.workflow.getHandle(sweepId);
+        const started = Date.now();
+        const tty = (io.stdout as { isTTY?: boolean }).isTTY === true && !out.json;
+        let last = '';
         for (;;) {
           const report = await handle.query<SweepReport>('status');
+          // progress lines on a terminal only; pipes and --json get just the result
+          if (tty && report.status !== last) io.stdout.write(`${sweepId}: ${report.status} (${Math.round((Date.now() - started) / 1000)}s)\n`);
+          last = report.status;
           if (['planned', 'dry-run', 'completed', 'not-approved', 'failed', 'awaiting-approval'].includes(report.status)) {
             const hint = report.status === 'awaiting-approval' ? `\nrun: stratus lifecycle approve ${sweepId}` : '';
             out.result({ ...report }, `${report.summary}${hint}`);
