@@ -1,7 +1,8 @@
 // The dashboard in a real browser (Debian's chromium via playwright-core) against a running stack:
 // the embedded server, a real worker with the real activities built from the first-run demo config
-// (bare git origins, build/test scripts), release train v1 and one image build. Saves the README's
-// screenshots under docs/screenshots/.
+// (bare git origins, build/test scripts), release train v1 and one image build. Saves screenshots
+// under .stratus/test-artifacts/ (git-ignored); STRATUS_UPDATE_SCREENSHOTS=1 writes the README's
+// copies in docs/screenshots/ instead, so a plain test run never rewrites tracked files.
 import { Connection } from '@temporalio/client';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
@@ -30,7 +31,7 @@ const dashboards: Array<{ url: string; close(): Promise<void> }> = [];
 let withToken: string;
 let readOnly: string;
 let lazyConnection: Connection;
-const shots = resolve('docs/screenshots');
+const shots = resolve(process.env.STRATUS_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : '.stratus/test-artifacts');
 
 async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
