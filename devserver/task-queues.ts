@@ -37,18 +37,17 @@ export class TaskQueues<R> {
 
   add(name: string, task: Task<R>): void {
     const q = this.queue(name);
-    while (q.pollers.length > 0) {
-      const poller = q.pollers.shift()!;
-      const response = task.valid() ? task.start(poller.identity) : undefined;
-      if (response !== undefined) {
-        poller.resolve(response);
-        this.onChange();
-        return;
-      }
-      q.pollers.unshift(poller);
-      return; // task went stale: drop it, keep the poller waiting
+    const poller = q.pollers[0];
+    if (!poller) {
+      q.tasks.push(task);
+      return;
     }
-    q.tasks.push(task);
+    // a waiting worker takes it at once; a task already stale is dropped
+    const response = task.valid() ? task.start(poller.identity) : undefined;
+    if (response === undefined) return;
+    q.pollers.shift();
+    poller.resolve(response);
+    this.onChange();
   }
 
   /** Long-polls `name`: resolves with a task, or undefined after `timeoutMs` or on cancel. */
