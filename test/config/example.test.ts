@@ -13,6 +13,18 @@ describe('stratus.example.yaml', () => {
     expect(config.dev.dbFile).toBe('.stratus/dev.db');
   });
 
+  it('carries every domain section in the shape the issues give', () => {
+    const { config } = loadConfig(example);
+    expect(config.release?.repos.map((r) => [r.name, r.target])).toEqual([
+      ['atmosphere', 'release-branch'],
+      ['clank', 'master'],
+    ]);
+    expect(config.images?.streams.map((s) => s.name)).toEqual(['atomic-host']);
+    expect(config.openstack?.region).toBe('RegionOne');
+    expect(config.lifecycle?.rules.map((r) => r.kind)).toEqual(['shelve-stopped', 'delete-shelved', 'expire-allocation']);
+    expect(config.lifecycle?.enforce).toBe(false);
+  });
+
   it('documents every key it sets with a comment', () => {
     const text = readFileSync(example, 'utf8');
     expect(text.split('\n').filter((line) => line.trim().startsWith('#')).length).toBeGreaterThan(10);
