@@ -14,6 +14,7 @@ beforeAll(() => {
   copyFileSync(example, join(cwd, 'stratus.yaml'));
   writeFileSync(join(cwd, 'bad.yaml'), 'dev:\n  prot: 7234\n  dashboardPort: 99999\nworkers: {}\n');
   writeFileSync(join(cwd, 'broken.yaml'), 'dev: [\n');
+  writeFileSync(join(cwd, 'bare.yaml'), 'dev:\n  port: 7300\n');
 });
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
@@ -23,8 +24,7 @@ describe('stratus config check', () => {
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toBe(
       `OK ${join(cwd, 'stratus.yaml')}: temporal from the environment (or the embedded dev server); ` +
-        'task queues stratus-release, stratus-images, stratus-lifecycle; configured: none ' +
-        '(not configured: release, images, lifecycle)\n',
+        'task queues stratus-release, stratus-images, stratus-lifecycle; configured: release, images, lifecycle\n',
     );
   });
 
@@ -57,6 +57,12 @@ describe('stratus config check', () => {
     );
   });
 
+  it('says which capabilities a config leaves switched off', async () => {
+    const run = await runStratus(['--config', 'bare.yaml', 'config', 'check'], { cwd, env });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('configured: none (not configured: release, images, lifecycle)\n');
+  });
+
   it('--json prints the summary as one JSON object', async () => {
     const run = await runStratus(['config', 'check', '--json'], { cwd, env });
     expect(run.code).toBe(0);
@@ -65,7 +71,7 @@ describe('stratus config check', () => {
       file: join(cwd, 'stratus.yaml'),
       temporal: { address: null, namespace: 'default' },
       taskQueues: ['stratus-release', 'stratus-images', 'stratus-lifecycle'],
-      sections: { release: false, images: false, lifecycle: false },
+      sections: { release: true, images: true, lifecycle: true },
     });
   });
 
