@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { parseDuration, parseTimeOfDay } from '../workflows/release-calendar.js';
 import { type EolEntry, type LifecyclePolicies, type RuleKind } from '../workflows/lifecycle-types.js';
+import { type SmtpNotifierSettings } from '../clients/smtp.js';
 
 export const RULE_KINDS = ['shelve-stopped', 'delete-shelved', 'expire-allocation', 'retire-eol-images', 'warn-image-dependants'] as const satisfies readonly RuleKind[];
 
@@ -193,15 +194,7 @@ export function allocationSource(allocations: NonNullable<LifecycleConfig['alloc
 }
 
 /** SMTP settings with credentials read from the environment the worker passes in. */
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  secure: boolean;
-  from: string;
-  replyTo?: string;
-  auth?: { user: string; pass: string };
-  timeoutMs: number;
-}
+export type SmtpSettings = SmtpNotifierSettings & { timeoutMs: number };
 
 /**
  * Resolves `lifecycle.notify` into {@link SmtpSettings}. Throws an error naming the field and

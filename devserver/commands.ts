@@ -310,26 +310,17 @@ function applyCommand(
       return applyMessage(engine, run, messages.get(id)!, completedId);
     }
     case 'COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION':
-      engine.append(run, 'WORKFLOW_EXECUTION_COMPLETED', 'workflowExecutionCompletedEventAttributes', {
-        result: c.completeWorkflowExecutionCommandAttributes?.result,
-        ...wtc,
-      });
-      engine.close(run, 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      closeRun(engine, run, 'COMPLETED', { result: c.completeWorkflowExecutionCommandAttributes?.result, ...wtc });
       return false;
     case 'COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION':
-      engine.append(run, 'WORKFLOW_EXECUTION_FAILED', 'workflowExecutionFailedEventAttributes', {
+      closeRun(engine, run, 'FAILED', {
         failure: c.failWorkflowExecutionCommandAttributes?.failure,
         retryState: 'RETRY_STATE_RETRY_POLICY_NOT_SET',
         ...wtc,
       });
-      engine.close(run, 'WORKFLOW_EXECUTION_STATUS_FAILED');
       return false;
     case 'COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION':
-      engine.append(run, 'WORKFLOW_EXECUTION_CANCELED', 'workflowExecutionCanceledEventAttributes', {
-        details: c.cancelWorkflowExecutionCommandAttributes?.details,
-        ...wtc,
-      });
-      engine.close(run, 'WORKFLOW_EXECUTION_STATUS_CANCELED');
+      closeRun(engine, run, 'CANCELED', { details: c.cancelWorkflowExecutionCommandAttributes?.details, ...wtc });
       return false;
     case 'COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION':
       continueAsNew(engine, run, c.continueAsNewWorkflowExecutionCommandAttributes ?? {}, completedId);
@@ -346,6 +337,18 @@ function applyCommand(
     default:
       return false;
   }
+}
+
+const CLOSE_EVENT_FIELDS = {
+  COMPLETED: 'workflowExecutionCompletedEventAttributes',
+  FAILED: 'workflowExecutionFailedEventAttributes',
+  CANCELED: 'workflowExecutionCanceledEventAttributes',
+} as const;
+
+/** Writes the close event a workflow asked for and closes the run with the matching status. */
+function closeRun(engine: Engine, run: Run, outcome: keyof typeof CLOSE_EVENT_FIELDS, attrs: Msg): void {
+  engine.append(run, `WORKFLOW_EXECUTION_${outcome}`, CLOSE_EVENT_FIELDS[outcome], attrs);
+  engine.close(run, `WORKFLOW_EXECUTION_STATUS_${outcome}`);
 }
 
 /** Arms a user timer (also used when a persisted run is restored). */
