@@ -4,7 +4,8 @@
 // under .stratus/test-artifacts/ (git-ignored); STRATUS_UPDATE_SCREENSHOTS=1 writes the README's
 // copies in docs/screenshots/ instead, so a plain test run never rewrites tracked files.
 import { Connection } from '@temporalio/client';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { contrastRatio, launchChromium } from '../support/browser.js';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -70,7 +71,7 @@ beforeAll(async () => {
   withToken = a.url;
   readOnly = b.url;
   await mkdir(shots, { recursive: true });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await until(async () => ((await builds()).some((x) => x.status === 'passed') ? true : undefined), 'the demo build to pass');
   await until(async () => ((await trainStatus()).stage === 'cycle' ? true : undefined), 'train v1 to reach its cycle');
@@ -84,18 +85,6 @@ afterAll(async () => {
   await dir?.cleanup();
 });
 
-/** WCAG contrast ratio of two `rgb(r, g, b)` colours. */
-function contrast(a: string, b: string): number {
-  const lum = (c: string): number => {
-    const [r, g, bl] = c.match(/\d+/g)!.slice(0, 3).map((v) => {
-      const s = Number(v) / 255;
-      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi! + 0.05) / (lo! + 0.05);
-}
 
 async function bannerContrast(selector: string): Promise<number> {
   type Win = { getComputedStyle(el: unknown): { color: string; backgroundColor: string } };
@@ -103,7 +92,7 @@ async function bannerContrast(selector: string): Promise<number> {
     const style = (globalThis as unknown as Win).getComputedStyle(el);
     return { color: style.color, background: style.backgroundColor };
   });
-  return contrast(c.color, c.background);
+  return contrastRatio(c.color, c.background);
 }
 
 /** Landmarks and labels every page must have. */

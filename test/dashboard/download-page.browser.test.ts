@@ -1,7 +1,8 @@
 // The download page in a real browser (Debian's chromium via playwright-core): what a person
 // sees after real builds were published, staled and revoked. Saves screenshots under
 // .stratus/test-artifacts/.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { contrastRatio, launchChromium } from '../support/browser.js';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,7 +20,7 @@ const artifactsDir = resolve('.stratus/test-artifacts');
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'stratus-page-browser-'));
   await mkdir(artifactsDir, { recursive: true });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
   page.on('dialog', (d) => {
     dialogs.push(d.message());
@@ -31,18 +32,6 @@ afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-/** Relative luminance contrast ratio (WCAG) of two `rgb(r, g, b)` colors. */
-function contrast(a: string, b: string): number {
-  const lum = (c: string): number => {
-    const [r, g, bl] = c.match(/\d+/g)!.slice(0, 3).map((v) => {
-      const s = Number(v) / 255;
-      return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi! + 0.05) / (lo! + 0.05);
-}
 
 async function colors(selector: string): Promise<{ color: string; background: string }> {
   // Runs in the page; the test project has no DOM typings, hence the narrow cast.
@@ -90,7 +79,7 @@ describe('download page in a browser', () => {
     await expect(status.innerText()).resolves.toContain('No newer image has passed its tests. The image below was built on 2025-01-15.');
     await expect(status.getByRole('link', { name: 'See the failure report' }).getAttribute('href')).resolves.toBe('https://jira.example.org/browse/ATMO-7');
     const stale = await colors('.banner.stale');
-    expect(contrast(stale.color, stale.background)).toBeGreaterThanOrEqual(7);
+    expect(contrastRatio(stale.color, stale.background)).toBeGreaterThanOrEqual(7);
     await page.screenshot({ path: join(artifactsDir, 'download-page-stale.png'), fullPage: true });
 
     // 3. the published image is revoked: back to the earlier one, with a warning
@@ -107,9 +96,9 @@ describe('download page in a browser', () => {
     await expect(page.getByRole('heading', { level: 3, name: 'Image of 2025-01-01' }).isVisible()).resolves.toBe(true);
     await expect(page.getByRole('link', { name: 'atomic.qcow2' }).getAttribute('href')).resolves.toBe('atomic-host/atomic-host-20250101.1/atomic.qcow2');
     const revoked = await colors('.banner.revoked');
-    expect(contrast(revoked.color, revoked.background)).toBeGreaterThanOrEqual(7);
+    expect(contrastRatio(revoked.color, revoked.background)).toBeGreaterThanOrEqual(7);
     const body = await colors('body');
-    expect(contrast(body.color, 'rgb(255, 255, 255)')).toBeGreaterThanOrEqual(7);
+    expect(contrastRatio(body.color, 'rgb(255, 255, 255)')).toBeGreaterThanOrEqual(7);
     expect(dialogs).toEqual([]);
     await page.screenshot({ path: join(artifactsDir, 'download-page-revoked.png'), fullPage: true });
 
