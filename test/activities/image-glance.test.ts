@@ -6,8 +6,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createActivities } from '../../activities/index.js';
 import { createImageGlanceActivities, IMAGE_ID_PROPERTY, type UploadStreamImageInput } from '../../activities/image-glance.js';
 import { createCloud } from '../../clients/openstack/index.js';
+import { stratusConfigSchema } from '../../config/schema.js';
+import { buildActivityDeps } from '../../workers/activity-deps.js';
 import { type ArtifactRecord } from '../../workflows/image-types.js';
 import { startFakeOpenStack, type FakeOpenStack } from '../fakes/openstack.js';
 
@@ -138,5 +141,23 @@ describe('withdrawStreamImage', () => {
     expect(await run(admin().withdrawStreamImage, { glanceImageId: '55555555-5555-5555-5555-555555555555' })).toEqual({
       glanceImageId: '55555555-5555-5555-5555-555555555555', outcome: 'gone',
     });
+  });
+});
+
+describe('wiring', () => {
+  const images = { site: { outDir: 'site' }, streams: [{ name: 'cloud', base: 'f42', build: { command: ['make'] } }, { name: 'glancy', base: 'f42', build: { command: ['make'] }, glance: { enabled: true } }] };
+
+  it('names the stream whose Glance upload has no openstack: section', () => {
+    const config = stratusConfigSchema.parse({ images });
+    expect(() => buildActivityDeps({ config, baseDir: dir }, {})).toThrow('images.streams[1].glance: uploading to Glance needs the openstack: section (authUrl, auth)');
+  });
+
+  it('registers the Glance activities with the cloud of the openstack: section', () => {
+    const config = stratusConfigSchema.parse({
+      images, openstack: { authUrl: fake.authUrl, region: 'RegionOne', auth: { username: 'admin', passwordEnv: 'OS_PW', project: 'admin' } },
+    });
+    const deps = buildActivityDeps({ config, baseDir: dir }, { OS_PW: 'admin-secret' });
+    expect(deps.imageGlance).toMatchObject({ cloudLabel: 'RegionOne', workDir: deps.images!.workDir, siteDir: deps.images!.site.siteDir });
+    expect(Object.keys(createActivities(deps))).toEqual(expect.arrayContaining(['uploadStreamImage', 'withdrawStreamImage']));
   });
 });
