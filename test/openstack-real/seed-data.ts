@@ -67,11 +67,11 @@ export async function ensureServer(api: AdminApi, fx: Fixtures, project: string,
     name, flavorRef: fx.flavorId, imageRef: fx.baseImageId, networks: 'none', metadata,
   } } })).server.id;
   const get = async () => (await api.ok('compute', 'GET', `/servers/${id}`, { project })).server as { status: string; 'OS-EXT-STS:task_state': string | null };
-  let s = await api.until(`server ${name}`, get, (v) => v.status !== 'BUILD' && !v['OS-EXT-STS:task_state']);
+  const s = await api.until(`server ${name}`, get, (v) => v.status !== 'BUILD' && !v['OS-EXT-STS:task_state']);
   if (s.status === 'ERROR') throw new Error(`server ${name} went to ERROR`);
   if (status === 'SHUTOFF' && s.status === 'ACTIVE') await api.ok('compute', 'POST', `/servers/${id}/action`, { project, body: { 'os-stop': null } });
   if (status === 'SHELVED_OFFLOADED' && s.status !== 'SHELVED_OFFLOADED') await api.ok('compute', 'POST', `/servers/${id}/action`, { project, body: { shelve: null } });
-  s = await api.until(`server ${name} ${status}`, get, (v) => v.status === status && !v['OS-EXT-STS:task_state']);
+  await api.until(`server ${name} ${status}`, get, (v) => v.status === status && !v['OS-EXT-STS:task_state']);
   return id;
 }
 
