@@ -22,6 +22,12 @@ export function mergeInventory(into: Inventory, page: Inventory): void {
   into.routers.push(...page.routers);
   into.ports.push(...page.ports);
   into.containers.push(...page.containers);
+  if (page.volumeSnapshots) into.volumeSnapshots = [...(into.volumeSnapshots ?? []), ...page.volumeSnapshots];
+  if (page.securityGroups) into.securityGroups = [...(into.securityGroups ?? []), ...page.securityGroups];
+  for (const u of page.unseen ?? []) {
+    into.unseen ??= [];
+    if (!into.unseen.some((x) => x.kind === u.kind && x.projects === u.projects)) into.unseen.push(u);
+  }
   if (page.projects) into.projects = [...(into.projects ?? []), ...page.projects];
 }
 
@@ -43,6 +49,7 @@ export function inventoryCounts(inv: Inventory): Record<ResourceType, number> {
   return {
     'floating-ip': inv.floatingIps.length, server: inv.servers.length, volume: inv.volumes.length, image: inv.images.length,
     router: inv.routers.length, port: inv.ports.length, network: inv.networks.length, container: inv.containers.length,
+    'volume-snapshot': inv.volumeSnapshots?.length ?? 0, 'security-group': inv.securityGroups?.length ?? 0,
   };
 }
 

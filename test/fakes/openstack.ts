@@ -688,6 +688,11 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       return [204, undefined];
     }
     const name = parts.slice(2).map(decodeURIComponent).join('/');
+    if (method === 'GET' || method === 'HEAD') {
+      const data = objects.get(name);
+      if (!data) return [404, undefined, '<html><h1>Not Found</h1><p>The resource could not be found.</p></html>'];
+      return [200, undefined, data.toString('utf8')];
+    }
     if (method === 'DELETE') {
       if (!objects.delete(name)) return [404, undefined, '<html><h1>Not Found</h1><p>The resource could not be found.</p></html>'];
       return [204, undefined];
