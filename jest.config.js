@@ -3,6 +3,8 @@ export default {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The real-cloud suite needs the OpenStack stack: `npm run test:openstack` (jest.openstack.config.js).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/openstack-real/'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

@@ -9,7 +9,8 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   OpenStackAuthError, OpenStackConflictError, OpenStackError, OpenStackHttpError, OpenStackInputError, OpenStackNotFoundError,
-  OpenStackRateLimitError, OpenStackResponseError, OpenStackUnavailableError, ROUTER_INTERFACE_OWNERS, type Cloud, type Page, type ServerAddress,
+  OpenStackNotVisibleError, OpenStackRateLimitError, OpenStackResponseError, OpenStackUnavailableError, ROUTER_INTERFACE_OWNERS, missingRole,
+  type Cloud, type CredentialAccess, type Page, type ServerAddress,
 } from '../clients/openstack/index.js';
 import { sleep } from '../clients/openstack/http.js';
 import { DELETION_ORDER, type ImageVisibility, type Inventory, type ResourceType, type ServerInfo } from '../workflows/lifecycle-types.js';
@@ -23,13 +24,21 @@ export interface OpenStackActivityDeps {
   pollIntervalMs?: number;
 }
 
-export type InventoryKind = 'servers' | 'images' | 'volumes' | 'floatingIps' | 'networks' | 'routers' | 'ports';
-const KINDS: InventoryKind[] = ['servers', 'images', 'volumes', 'floatingIps', 'networks', 'routers', 'ports'];
+export type InventoryKind =
+  | 'servers' | 'images' | 'volumes' | 'floatingIps' | 'networks' | 'routers' | 'ports' | 'volumeSnapshots' | 'securityGroups' | 'containers';
+/** The default kinds; `containers` is listed per project, so only when asked for with `projectIds`. */
+const KINDS: InventoryKind[] = ['servers', 'images', 'volumes', 'volumeSnapshots', 'floatingIps', 'networks', 'routers', 'ports', 'securityGroups'];
+/** Image markers of the second pass, over `os_hidden` images (Glance lists them only when asked). */
+const HIDDEN = 'hidden:';
+/** The deletion order before snapshots and security groups: what a heartbeat's `done` index counted in. */
+const ORDER_BEFORE_SNAPSHOTS: ResourceType[] = ['floating-ip', 'server', 'volume', 'image', 'router', 'port', 'network', 'container'];
 
 /** Where a listing stands: the kind being listed and the marker of its next page. */
 export interface InventoryCursor {
   kind: InventoryKind;
   marker?: string;
+  /** `containers`: index into `projectIds` of the account being listed. */
+  project?: number;
 }
 
 /** Input of `listInventory`: one page of one kind per call; the workflow loops on `next`. */
@@ -40,6 +49,8 @@ export interface ListInventoryInput {
   pageSize?: number;
   /** Servers in these states get their instance action log looked up (default: stopped/suspended/paused/shelved). */
   actionLogStates?: string[];
+  /** `containers`: the projects whose Swift accounts are listed (Swift cannot list accounts). */
+  projectIds?: string[];
 }
 
 export interface ListInventoryResult {
@@ -52,6 +63,8 @@ export interface ListInventoryResult {
 /** Act only if the resource is still as the plan saw it. */
 export interface ServerGuard {
   serverId: string;
+  /** The server's project as planned: a 404 for another project's server means "not visible" to a member credential. */
+  projectId?: string;
   /** Skip unless the server's status is one of these. */
   onlyIfStatus?: string[];
   /** Skip if the server changed after this ISO time (someone touched it since planning). */
@@ -60,8 +73,12 @@ export interface ServerGuard {
 
 export interface ServerActionResult {
   serverId: string;
-  outcome: 'shelved' | 'already-shelved' | 'deleted' | 'already-gone' | 'skipped';
-  /** Why it was skipped. */
+  /**
+   * `not-visible`: the server did not answer to this credential (another project's, without the
+   * admin role), so whether it still exists is unknown; never counted as done.
+   */
+  outcome: 'shelved' | 'already-shelved' | 'deleted' | 'already-gone' | 'skipped' | 'not-visible';
+  /** Why it was skipped or not visible. */
   reason?: string;
 }
 
@@ -71,6 +88,8 @@ export interface DeleteProjectResourcesResult {
   deleted: Partial<Record<ResourceType, number>>;
   /** Resources that could not be deleted (reported, not retried forever). */
   failed: { type: ResourceType; id: string; message: string }[];
+  /** Resources the cloud keeps by design (a project's `default` security group for a member credential). */
+  kept?: { type: ResourceType; id: string; message: string }[];
 }
 
 export interface UploadImageInput {
@@ -93,6 +112,9 @@ export interface UploadImageResult {
 export const SHA256_PROPERTY = 'stratus_sha256';
 const DEFAULT_LOG_STATES = ['SHUTOFF', 'SUSPENDED', 'PAUSED', 'SHELVED', 'SHELVED_OFFLOADED'];
 const emptyInventory = (): Inventory => ({ servers: [], images: [], volumes: [], floatingIps: [], networks: [], routers: [], ports: [], containers: [] });
+
+/** A 404 is conclusive for a credential that sees every project, or for a resource of its own project. */
+const conclusive = (access: CredentialAccess, projectId: string | undefined): boolean => access.allProjects || projectId === access.projectId;
 
 function ctx(): Context | undefined {
   try {
@@ -139,8 +161,9 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
       }
     };
 
-  async function listPage(kind: InventoryKind, limit: number, marker: string | undefined, logStates: Set<string>): Promise<{ inventory: Inventory; nextMarker?: string }> {
+  async function listPage(kind: InventoryKind, limit: number, cursor: InventoryCursor, logStates: Set<string>, projectIds: string[]): Promise<{ inventory: Inventory; next?: Omit<InventoryCursor, 'kind'> }> {
     const inventory = emptyInventory();
+    const marker = cursor.marker;
     const req = { limit, marker, signal: signal() };
     let page: Page<unknown>;
     if (kind === 'servers') {
@@ -157,13 +180,35 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
       });
       page = servers;
     } else if (kind === 'images') {
-      page = await cloud.image.listImages(req);
-      inventory.images = (page as Awaited<ReturnType<Cloud['image']['listImages']>>).items.map(
-        ({ status: _s, checksum: _c, size: _z, protected: _p, ...image }) => image,
-      );
+      // Two passes: the images Glance lists by default, then the os_hidden ones.
+      const hidden = marker?.startsWith(HIDDEN) ?? false;
+      const images = await cloud.image.listImages({ ...req, marker: hidden ? marker!.slice(HIDDEN.length) || undefined : marker, hidden });
+      inventory.images = images.items.map(({ status: _s, checksum: _c, size: _z, protected: _p, ...image }) => image);
+      const nextMarker = images.nextMarker ? `${hidden ? HIDDEN : ''}${images.nextMarker}` : hidden ? undefined : HIDDEN;
+      page = { items: images.items, ...(nextMarker ? { nextMarker } : {}), ...(images.partial ? { partial: images.partial } : {}) };
     } else if (kind === 'volumes') {
       page = await cloud.volume.listVolumes(req);
       inventory.volumes = page.items as Inventory['volumes'];
+    } else if (kind === 'volumeSnapshots') {
+      page = await cloud.volume.listSnapshots(req);
+      inventory.volumeSnapshots = page.items as NonNullable<Inventory['volumeSnapshots']>;
+    } else if (kind === 'securityGroups') {
+      page = await cloud.network.listSecurityGroups(req);
+      inventory.securityGroups = page.items as NonNullable<Inventory['securityGroups']>;
+    } else if (kind === 'containers') {
+      const at = cursor.project ?? 0;
+      const projectId = projectIds[at];
+      if (projectId === undefined) return { inventory };
+      const after = (): Omit<InventoryCursor, 'kind'> | undefined => (at + 1 < projectIds.length ? { project: at + 1 } : undefined);
+      try {
+        const containers = await cloud.objectStore.listContainers(projectId, req);
+        inventory.containers = containers.items;
+        return { inventory, next: containers.nextMarker ? { project: at, marker: containers.nextMarker } : after() };
+      } catch (err) {
+        if (!(err instanceof OpenStackNotVisibleError)) throw err;
+        inventory.unseen = [{ kind, projects: projectId, reason: err.reason }];
+        return { inventory, next: after() };
+      }
     } else {
       const lists: Record<typeof kind, () => Promise<Page<unknown>>> = {
         floatingIps: () => cloud.network.listFloatingIps(req),
@@ -174,13 +219,14 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
       page = await lists[kind]();
       (inventory[kind] as unknown[]) = page.items;
     }
-    return { inventory, ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}) };
+    if (page.partial) inventory.unseen = [{ kind, projects: `every project but ${page.partial.visibleProject}`, reason: page.partial.reason }];
+    return { inventory, ...(page.nextMarker ? { next: { marker: page.nextMarker } } : {}) };
   }
 
   /** The server as it is now, or why the planned action no longer applies to it. */
   async function guard(input: ServerGuard): Promise<{ skip: ServerActionResult } | { server: NonNullable<Awaited<ReturnType<typeof cloud.compute.getServer>>> }> {
     const server = await cloud.compute.getServer(input.serverId, signal());
-    if (!server) return { skip: { serverId: input.serverId, outcome: 'already-gone' } };
+    if (!server) return { skip: await gone(input) };
     if (input.onlyIfStatus && !input.onlyIfStatus.includes(server.status)) {
       return { skip: { serverId: input.serverId, outcome: 'skipped', reason: `status is ${server.status}, expected ${input.onlyIfStatus.join(' or ')}` } };
     }
@@ -190,6 +236,14 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
     return { server };
   }
 
+  /** "Already gone" only when this credential could have seen it; else "not visible". */
+  async function gone(input: ServerGuard): Promise<ServerActionResult> {
+    const access = await cloud.access(signal());
+    if (conclusive(access, input.projectId)) return { serverId: input.serverId, outcome: 'already-gone' };
+    const why = new OpenStackNotVisibleError('server', input.serverId, `${input.projectId ? `it is in project ${input.projectId}; ` : ''}this credential ${missingRoleWords(access)}`);
+    return { serverId: input.serverId, outcome: 'not-visible', reason: why.message };
+  }
+
   /** Deletes with a few in-activity retries while the resource is busy; other conflicts are reported. */
   async function purgeOne(type: ResourceType, id: string, del: () => Promise<boolean>, result: DeleteProjectResourcesResult): Promise<void> {
     for (let attempt = 1; ; attempt++) {
@@ -197,6 +251,12 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
         if (await del()) result.deleted[type] = (result.deleted[type] ?? 0) + 1;
         return;
       } catch (err) {
+        // The purge only runs on projects this credential sees (checked first): a 404 there is gone.
+        if (err instanceof OpenStackNotVisibleError) return;
+        if (err instanceof OpenStackConflictError && type === 'security-group' && /default security group/i.test(err.detail)) {
+          (result.kept ??= []).push({ type, id, message: `kept: the cloud refuses to delete a project's default security group to this credential (${err.detail})` });
+          return;
+        }
         if (err instanceof OpenStackConflictError && err.busy && attempt < 4) {
           await sleep(Math.min(pollIntervalMs, 1000) * attempt, signal());
           continue;
@@ -228,14 +288,30 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
       }
       throw ApplicationFailure.retryable(`servers of project ${p} are still being deleted`, 'ServerDeletionPending', { projectId: p });
     },
+    'volume-snapshot': async (p, r) => {
+      for (const snap of await collect((m) => cloud.volume.listSnapshots({ projectId: p, marker: m, signal: signal() }))) {
+        await purgeOne('volume-snapshot', snap.id, () => cloud.volume.deleteSnapshot(snap.id, signal()), r);
+      }
+      // Cinder deletes snapshots asynchronously; their volumes refuse deletion (400) until they are gone.
+      for (let polls = 0; polls < 120; polls++) {
+        const left = (await cloud.volume.listSnapshots({ projectId: p, limit: 1, signal: signal() })).items;
+        if (left.length === 0 || left.every((x) => x.status.startsWith('error'))) return;
+        heartbeat({ projectId: p, stage: 'volume-snapshot', waitingFor: left[0].id });
+        await sleep(pollIntervalMs, signal());
+      }
+      throw ApplicationFailure.retryable(`volume snapshots of project ${p} are still being deleted`, 'SnapshotDeletionPending', { projectId: p });
+    },
     volume: async (p, r) => {
       for (const v of await collect((m) => cloud.volume.listVolumes({ projectId: p, marker: m, signal: signal() }))) {
         await purgeOne('volume', v.id, () => cloud.volume.deleteVolume(v.id, signal()), r);
       }
     },
     image: async (p, r) => {
-      for (const i of await collect((m) => cloud.image.listImages({ owner: p, marker: m, signal: signal() }))) {
-        if (i.ownerProjectId === p) await purgeOne('image', i.id, () => cloud.image.deleteImage(i.id, signal()), r);
+      // os_hidden images too: Glance lists them only when asked for.
+      for (const hidden of [false, true]) {
+        for (const i of await collect((m) => cloud.image.listImages({ owner: p, hidden, marker: m, signal: signal() }))) {
+          if (i.ownerProjectId === p) await purgeOne('image', i.id, () => cloud.image.deleteImage(i.id, signal()), r);
+        }
       }
     },
     router: async (p, r) => {
@@ -254,6 +330,15 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
         await purgeOne('port', port.id, () => cloud.network.deletePort(port.id, signal()), r);
       }
     },
+    'security-group': async (p, r) => {
+      // After the ports: a group some port still uses is in use (409). Listed without a project
+      // filter: Neutron re-creates a project's `default` group whenever its groups are listed by
+      // project. An admin may delete `default`, a member may not (kept, not failed).
+      const groups = await collect((m) => cloud.network.listSecurityGroups({ marker: m, signal: signal() }));
+      for (const g of groups.filter((x) => x.projectId === p)) {
+        await purgeOne('security-group', g.id, () => cloud.network.deleteSecurityGroup(g.id, signal()), r);
+      }
+    },
     network: async (p, r) => {
       for (const n of await collect((m) => cloud.network.listNetworks({ projectId: p, marker: m, signal: signal() }))) {
         await purgeOne('network', n.id, () => cloud.network.deleteNetwork(n.id, signal()), r);
@@ -264,7 +349,10 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
         let objects: { name: string }[];
         do {
           objects = (await cloud.objectStore.listObjects(p, c.name, { signal: signal() })).items;
-          await mapLimit(objects, 8, (o) => cloud.objectStore.deleteObject(p, c.name, o.name, signal()));
+          await mapLimit(objects, 8, (o) => cloud.objectStore.deleteObject(p, c.name, o.name, signal()).catch((err: unknown) => {
+            if (err instanceof OpenStackNotVisibleError) return false; // our own account: a 404 is gone
+            throw err;
+          }));
           heartbeat({ projectId: p, stage: 'container', container: c.name });
         } while (objects.length > 0);
         await purgeOne('container', c.name, () => cloud.objectStore.deleteContainer(p, c.name, signal()), r);
@@ -280,8 +368,8 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
       const at = kinds.indexOf(cursor.kind);
       if (at < 0) throw new OpenStackInputError('cursor.kind', `"${cursor.kind}" is not one of ${kinds.join(', ')}`);
       heartbeat({ cursor });
-      const { inventory, nextMarker } = await listPage(cursor.kind, input.pageSize ?? 500, cursor.marker, new Set(input.actionLogStates ?? DEFAULT_LOG_STATES));
-      const next = nextMarker ? { kind: cursor.kind, marker: nextMarker } : at + 1 < kinds.length ? { kind: kinds[at + 1] } : undefined;
+      const { inventory, next: more } = await listPage(cursor.kind, input.pageSize ?? 500, cursor, new Set(input.actionLogStates ?? DEFAULT_LOG_STATES), input.projectIds ?? []);
+      const next = more ? { kind: cursor.kind, ...more } : at + 1 < kinds.length ? { kind: kinds[at + 1] } : undefined;
       heartbeat({ cursor, next });
       return { inventory, ...(next ? { next } : {}) };
     }),
@@ -293,7 +381,7 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
       try {
         return { serverId: input.serverId, outcome: await cloud.compute.shelveServer(input.serverId, signal(), checked.server) };
       } catch (err) {
-        if (err instanceof OpenStackNotFoundError) return { serverId: input.serverId, outcome: 'already-gone' };
+        if (err instanceof OpenStackNotFoundError) return gone(input);
         throw err;
       }
     }),
@@ -302,14 +390,19 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
     deleteServer: guarded(async (input: ServerGuard): Promise<ServerActionResult> => {
       const checked = await guard(input);
       if ('skip' in checked) return checked.skip;
-      const deleted = await cloud.compute.deleteServer(input.serverId, signal());
-      return { serverId: input.serverId, outcome: deleted ? 'deleted' : 'already-gone' };
+      try {
+        const deleted = await cloud.compute.deleteServer(input.serverId, signal());
+        return { serverId: input.serverId, outcome: deleted ? 'deleted' : 'already-gone' };
+      } catch (err) {
+        if (err instanceof OpenStackNotVisibleError) return gone(input);
+        throw err;
+      }
     }),
 
     /**
-     * Deletes everything a project owns in dependency order (floating IPs, servers, volumes,
-     * images, routers, ports, networks, containers). A retried attempt resumes at the stage its
-     * predecessor heartbeated; a stage is re-listed, so it is safe to repeat.
+     * Deletes everything a project owns in the order of DELETION_ORDER. A retried attempt resumes
+     * after the stage its predecessor heartbeated; a stage is re-listed, so it is safe to repeat.
+     * A project this credential cannot see is refused (non-retryable), never "purged" blind.
      */
     deleteProjectResources: guarded(async (input: { projectId: string }): Promise<DeleteProjectResourcesResult> => {
       const { projectId } = input;
@@ -317,12 +410,22 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
       if (protectedProjectIds.includes(projectId)) {
         throw ApplicationFailure.nonRetryable(`project ${projectId} is protected and is never purged`, 'ProtectedProject', { projectId });
       }
-      const previous = ctx()?.info.heartbeatDetails as { projectId?: string; done?: number; result?: DeleteProjectResourcesResult } | undefined;
+      const access = await cloud.access(signal());
+      if (!conclusive(access, projectId)) {
+        throw ApplicationFailure.nonRetryable(
+          `project ${projectId} cannot be purged with this credential: its resources are not visible to it (${missingRoleWords(access)})`,
+          'OpenStackNotVisible', { projectId },
+        );
+      }
+      const previous = ctx()?.info.heartbeatDetails as { projectId?: string; done?: number; stage?: ResourceType; result?: DeleteProjectResourcesResult } | undefined;
       const resume = previous?.projectId === projectId && previous.result ? previous : undefined;
       const result: DeleteProjectResourcesResult = resume?.result ?? { projectId, deleted: {}, failed: [] };
-      for (let i = resume?.done ?? 0; i < DELETION_ORDER.length; i++) {
+      // Resume after the stage named in the heartbeat (an index would shift when the table grows).
+      const lastDone = resume?.stage ?? (resume?.done ? ORDER_BEFORE_SNAPSHOTS[resume.done - 1] : undefined);
+      const from = lastDone ? DELETION_ORDER.indexOf(lastDone) + 1 : 0;
+      for (let i = from; i < DELETION_ORDER.length; i++) {
         await stages[DELETION_ORDER[i]](projectId, result);
-        heartbeat({ projectId, done: i + 1, result });
+        heartbeat({ projectId, done: i + 1, stage: DELETION_ORDER[i], result });
       }
       return result;
     }),
@@ -403,6 +506,11 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
   };
 }
 
+/** `has roles member on project p; seeing other projects needs the admin role` */
+function missingRoleWords(access: CredentialAccess): string {
+  return missingRole(access, 'admin').replace(/^it /, '');
+}
+
 async function fileSha256(file: string): Promise<string> {
   const hash = createHash('sha256');
   let bytes = 0;
@@ -427,6 +535,7 @@ export function toFailure(err: unknown): ApplicationFailure {
     return err.busy ? ApplicationFailure.retryable(err.message, 'OpenStackBusy', details) : ApplicationFailure.nonRetryable(err.message, 'OpenStackConflict', details);
   }
   if (err instanceof OpenStackNotFoundError) return ApplicationFailure.nonRetryable(err.message, 'OpenStackNotFound', { resource: err.resource, id: err.id });
+  if (err instanceof OpenStackNotVisibleError) return ApplicationFailure.nonRetryable(err.message, 'OpenStackNotVisible', { resource: err.resource, id: err.id });
   if (err instanceof OpenStackRateLimitError) {
     return ApplicationFailure.create({ message: err.message, type: 'OpenStackRateLimited', nextRetryDelay: err.retryAfterMs, details: [{ retryAfterMs: err.retryAfterMs }] });
   }

@@ -6,7 +6,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { lifecycleSettings } from '../config/lifecycle-settings.js';
 import { type LifecycleConfig } from '../config/lifecycle.js';
 import {
-  LIFECYCLE_TASK_QUEUE, LIFECYCLE_WORKFLOW_ID, type LifecycleMemory, type LifecycleSweepInput, type PlanLine, type RememberedExemption, type SweepReport,
+  FINAL_SWEEP_STATUSES, LIFECYCLE_TASK_QUEUE, LIFECYCLE_WORKFLOW_ID, type LifecycleMemory, type LifecycleSweepInput, type PlanLine, type RememberedExemption, type SweepReport,
 } from '../workflows/lifecycle-sweep-types.js';
 import { outputFor } from './context.js';
 import { lifecycleConfig, notFound, reason, withClient } from './lifecycle-client.js';
@@ -71,7 +71,10 @@ export function registerLifecycleCommands(program: Command, io: CliIo): void {
       });
       if (report.status === 'failed') throw new CliError(`the plan could not be made: ${report.error}`);
       const plan = report.plan ?? [];
-      if (out.json) io.stdout.write(`${JSON.stringify(plan)}\n`);
+      if (out.json) {
+        io.stdout.write(`${JSON.stringify(plan)}\n`);
+        for (const u of report.unseen ?? []) io.stderr.write(`warning: ${u}\n`);
+      }
       else io.stdout.write(`${plainPlan(plan, report)}\n`);
     });
 
@@ -104,9 +107,10 @@ export function registerLifecycleCommands(program: Command, io: CliIo): void {
           // progress lines on a terminal only; pipes and --json get just the result
           if (tty && report.status !== last) io.stdout.write(`${sweepId}: ${report.status} (${Math.round((Date.now() - started) / 1000)}s)\n`);
           last = report.status;
-          if (['planned', 'dry-run', 'completed', 'not-approved', 'failed', 'awaiting-approval'].includes(report.status)) {
+          if (report.status === 'awaiting-approval' || FINAL_SWEEP_STATUSES.includes(report.status)) {
             const hint = report.status === 'awaiting-approval' ? `\nrun: stratus lifecycle approve ${sweepId}` : '';
             out.result({ ...report }, `${report.summary}${hint}`);
+            failIfFailed(report);
             return;
           }
           await new Promise((r) => setTimeout(r, 250));
@@ -183,8 +187,20 @@ export function registerLifecycleCommands(program: Command, io: CliIo): void {
     });
 }
 
+/** A sweep that failed, or had an action fail or go unverified, exits 1 after its report is printed. */
+function failIfFailed(report: SweepReport): void {
+  if (report.status === 'failed') throw new CliError(`sweep ${report.sweepId} failed: ${report.error ?? 'see its report'}`);
+  const bad = report.actions.filter((a) => a.outcome === 'failed' || a.outcome === 'not-visible').length;
+  if (report.status === 'completed-with-failures' || bad > 0) {
+    const notices = report.notices.failed.length;
+    const what = [bad ? `${bad} action${bad === 1 ? '' : 's'} failed or could not be checked` : '', notices ? `${notices} notice${notices === 1 ? '' : 's'} failed` : ''].filter(Boolean).join(', ');
+    throw new CliError(`sweep ${report.sweepId} completed with failures: ${what}`);
+  }
+}
+
 function plainPlan(plan: PlanLine[], report: SweepReport): string {
-  if (plan.length === 0) return `nothing to do as of ${report.at}`;
+  const unseen = (report.unseen ?? []).map((u) => `warning: ${u}`);
+  if (plan.length === 0) return [`nothing to do as of ${report.at}`, ...unseen].join('\n');
   const lines = plan.map((p) => `${p.dueAt.slice(0, 16).replace('T', ' ')}  ${p.action.padEnd(9)} ${p.resource.type} ${p.resource.name} (${p.resource.id}, project ${p.resource.project})\n    ${p.rule}: ${p.reason}`);
-  return [`plan as of ${report.at}: ${plan.length} item${plan.length === 1 ? '' : 's'}`, ...lines, ...report.problems.map((p) => `problem: ${p}`)].join('\n');
+  return [`plan as of ${report.at}: ${plan.length} item${plan.length === 1 ? '' : 's'}`, ...lines, ...unseen, ...report.problems.map((p) => `problem: ${p}`)].join('\n');
 }

@@ -45,6 +45,7 @@ const TYPE_WORDS: Record<ResourceType, [string, string]> = {
   'floating-ip': ['floating IP', 'floating IPs'], server: ['server', 'servers'], volume: ['volume', 'volumes'],
   image: ['image', 'images'], router: ['router', 'routers'], port: ['port', 'ports'], network: ['network', 'networks'],
   container: ['object container', 'object containers'],
+  'volume-snapshot': ['volume snapshot', 'volume snapshots'], 'security-group': ['security group', 'security groups'],
 };
 
 /** Renders a notice; resources are listed in the order given. */

@@ -12,7 +12,7 @@
 // - unreadable dates never lead to an action: they are reported in `problems`.
 import type {
   Allocation, AnnouncedEffect, ConfigExemption, EolEntry, ImageInfo, LifecycleRule,
-  Plan, PlanInput, PlanItem, ResourceType, RuleKind, ServerInfo,
+  Plan, PlanInput, PlanItem, PortInfo, ResourceType, RuleKind, ServerInfo,
 } from './lifecycle-types.js';
 import { DELETION_ORDER } from './lifecycle-types.js';
 
@@ -326,13 +326,16 @@ function expireAllocationRule(ctx: Context, rule: LifecycleRule): void {
     return end !== undefined && end <= ctx.now;
   };
   const inv = ctx.inventory;
+  const portProject = ownerOfPorts(inv);
   const owned: { type: ResourceType; id: string; name: string; projectId: string; owner?: string; metadata?: Record<string, string> }[] = [
     ...inv.floatingIps.filter((f) => ended(f.projectId)).map((f) => ({ type: 'floating-ip' as const, id: f.id, name: f.address, projectId: f.projectId })),
     ...inv.servers.filter((s) => ended(s.projectId)).map((s) => ({ type: 'server' as const, id: s.id, name: s.name, projectId: s.projectId, owner: s.ownerEmail, metadata: s.metadata })),
+    ...(inv.volumeSnapshots ?? []).filter((v) => ended(v.projectId)).map((v) => ({ type: 'volume-snapshot' as const, id: v.id, name: v.name, projectId: v.projectId })),
     ...inv.volumes.filter((v) => ended(v.projectId)).map((v) => ({ type: 'volume' as const, id: v.id, name: v.name, projectId: v.projectId, metadata: v.metadata })),
     ...inv.images.filter((i) => ended(i.ownerProjectId)).map((i) => ({ type: 'image' as const, id: i.id, name: i.name, projectId: i.ownerProjectId, metadata: i.properties })),
     ...inv.routers.filter((r) => ended(r.projectId)).map((r) => ({ type: 'router' as const, id: r.id, name: r.name, projectId: r.projectId })),
-    ...inv.ports.filter((p) => ended(p.projectId)).map((p) => ({ type: 'port' as const, id: p.id, name: p.name, projectId: p.projectId })),
+    ...inv.ports.map((p) => ({ p, projectId: portProject(p) })).filter((x) => ended(x.projectId)).map(({ p, projectId }) => ({ type: 'port' as const, id: p.id, name: p.name, projectId })),
+    ...(inv.securityGroups ?? []).filter((g) => ended(g.projectId)).map((g) => ({ type: 'security-group' as const, id: g.id, name: g.name, projectId: g.projectId })),
     ...inv.networks.filter((n) => ended(n.projectId)).map((n) => ({ type: 'network' as const, id: n.id, name: n.name, projectId: n.projectId })),
     ...inv.containers.filter((c) => ended(c.projectId)).map((c) => ({ type: 'container' as const, id: `${c.projectId}/${c.name}`, name: c.name, projectId: c.projectId })),
   ];
@@ -349,6 +352,23 @@ function expireAllocationRule(ctx: Context, rule: LifecycleRule): void {
   }
 }
 
+/**
+ * The project a port belongs to. Neutron's own router-gateway and floating-IP ports carry
+ * `project_id: ""`: they belong to their router's or floating IP's project (and go with it); any
+ * other project-less port to its network's project.
+ */
+export function ownerOfPorts(inv: PlanInput['inventory']): (port: PortInfo) => string {
+  const routers = new Map(inv.routers.map((r) => [r.id, r.projectId]));
+  const fips = new Map(inv.floatingIps.map((f) => [f.id, f.projectId]));
+  const networks = new Map(inv.networks.map((n) => [n.id, n.projectId]));
+  return (port) => {
+    if (port.projectId) return port.projectId;
+    const byDevice = port.deviceOwner === 'network:router_gateway' ? routers.get(port.deviceId ?? '')
+      : port.deviceOwner === 'network:floatingip' ? fips.get(port.deviceId ?? '') : undefined;
+    return byDevice ?? networks.get(port.networkId) ?? '';
+  };
+}
+
 function retireEolRule(ctx: Context, rule: LifecycleRule): void {
   const byDistro = new Map<string, EolEntry[]>();
   for (const e of ctx.input.eol) {
@@ -357,6 +377,9 @@ function retireEolRule(ctx: Context, rule: LifecycleRule): void {
   }
   const eolImages = new Map<string, { image: ImageInfo; entry: EolEntry; due: number }>();
   for (const image of ctx.inventory.images) {
+    // A server's snapshot (the `-shelved` image) inherits its base image's properties, featured and
+    // os_* included, but it is not an image of its own: it goes with its server.
+    if (image.snapshotOf) continue;
     const distro = image.osDistro ?? image.properties.os_distro;
     const version = image.osVersion ?? image.properties.os_version;
     if (!distro || !version) continue;
@@ -397,7 +420,7 @@ function retireEolRule(ctx: Context, rule: LifecycleRule): void {
   }
   for (const i of ctx.inventory.images) {
     const src = i.properties.base_image_ref ? eolImages.get(i.properties.base_image_ref) : undefined;
-    if (src && !eolImages.has(i.id)) dependant({ type: 'image', id: i.id, name: i.name, projectId: i.ownerProjectId, metadata: i.properties }, src, 'built on');
+    if (src && !eolImages.has(i.id) && !i.snapshotOf) dependant({ type: 'image', id: i.id, name: i.name, projectId: i.ownerProjectId, metadata: i.properties }, src, 'built on');
   }
 }
 
@@ -407,7 +430,7 @@ function imageDependantsRule(ctx: Context, rule: LifecycleRule): void {
   const maxLead = Math.max(0, ...rule.warn);
   const expiring = new Map<string, { image: ImageInfo; end: number }>();
   for (const image of ctx.inventory.images) {
-    if (image.visibility === 'private') continue;
+    if (image.visibility === 'private' || image.snapshotOf) continue;
     const end = ctx.allocationEnd(image.ownerProjectId);
     if (end === undefined) continue;
     if (ctx.exemption(imageCandidateStub(image, rule)).reason) continue; // an exempt image is not deleted
@@ -428,7 +451,7 @@ function imageDependantsRule(ctx: Context, rule: LifecycleRule): void {
     if (src) warn({ type: 'server', id: s.id, name: s.name, projectId: s.projectId, owner: s.ownerEmail, metadata: s.metadata }, src);
   }
   for (const i of ctx.inventory.images) {
-    const src = i.properties.base_image_ref ? expiring.get(i.properties.base_image_ref) : undefined;
+    const src = i.properties.base_image_ref && !i.snapshotOf ? expiring.get(i.properties.base_image_ref) : undefined;
     if (src) warn({ type: 'image', id: i.id, name: i.name, projectId: i.ownerProjectId, metadata: i.properties }, src);
   }
 }

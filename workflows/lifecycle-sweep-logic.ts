@@ -22,20 +22,66 @@ export function mergeInventory(into: Inventory, page: Inventory): void {
   into.routers.push(...page.routers);
   into.ports.push(...page.ports);
   into.containers.push(...page.containers);
+  if (page.volumeSnapshots) into.volumeSnapshots = [...(into.volumeSnapshots ?? []), ...page.volumeSnapshots];
+  if (page.securityGroups) into.securityGroups = [...(into.securityGroups ?? []), ...page.securityGroups];
+  for (const u of page.unseen ?? []) {
+    into.unseen ??= [];
+    if (!into.unseen.some((x) => x.kind === u.kind && x.projects === u.projects)) into.unseen.push(u);
+  }
   if (page.projects) into.projects = [...(into.projects ?? []), ...page.projects];
 }
 
-export type ListedKind = 'servers' | 'images' | 'volumes' | 'floatingIps' | 'networks' | 'routers' | 'ports';
+export type ListedKind = 'servers' | 'images' | 'volumes' | 'floatingIps' | 'networks' | 'routers' | 'ports' | 'volumeSnapshots' | 'securityGroups';
 
 /**
  * The kinds of resource the rules look at: servers always, images for the image rules and
- * expiry, the rest of a project's resources only for expire-allocation.
+ * expiry, the rest of a project's resources only for expire-allocation. `withDependants` (new
+ * sweeps) adds volume snapshots and security groups, which a purge deletes too.
  */
-export function kindsFor(rules: RuleKind[]): ListedKind[] {
+export function kindsFor(rules: RuleKind[], withDependants = false): ListedKind[] {
   const kinds: ListedKind[] = ['servers'];
   if (rules.some((r) => r === 'expire-allocation' || r === 'retire-eol-images' || r === 'warn-image-dependants')) kinds.push('images');
   if (rules.includes('expire-allocation')) kinds.push('volumes', 'floatingIps', 'networks', 'routers', 'ports');
+  if (withDependants && rules.includes('expire-allocation')) kinds.push('volumeSnapshots', 'securityGroups');
   return kinds;
+}
+
+/** Projects whose allocation has ended by `at`: their Swift accounts are listed (Swift cannot list accounts). */
+export function endedProjects(allocations: { projectId: string; endDate: string }[], at: string): string[] {
+  const now = Date.parse(at);
+  const ended = allocations.filter((a) => {
+    const end = Date.parse(/T/.test(a.endDate) ? a.endDate : `${a.endDate}T00:00:00Z`);
+    return !Number.isNaN(end) && end <= now;
+  });
+  return [...new Set(ended.map((a) => a.projectId))].sort();
+}
+
+/**
+ * What the credential could not see, in words for the report: each kind listed for its own
+ * project only, and each ended-allocation project whose resources are therefore out of sight.
+ */
+export function unseenLines(inv: Inventory, endedProjectIds: string[]): string[] {
+  const lines: string[] = [];
+  const byReason = new Map<string, { projects: string; kinds: string[] }>();
+  for (const u of inv.unseen ?? []) {
+    const key = `${u.projects}\u0000${u.reason}`;
+    const entry = byReason.get(key) ?? { projects: u.projects, kinds: [] };
+    entry.kinds.push(u.kind);
+    byReason.set(key, entry);
+  }
+  for (const [key, e] of byReason) lines.push(`not visible to this credential: ${e.kinds.join(', ')} of ${e.projects} — ${key.split('\u0000')[1]}`);
+  const own = (inv.unseen ?? []).map((u) => /^every project but (.+)$/.exec(u.projects)?.[1]).find((p): p is string => !!p);
+  if (own) {
+    const hidden = endedProjectIds.filter((p) => p !== own);
+    const reason = inv.unseen?.find((u) => u.projects === `every project but ${own}`)?.reason ?? '';
+    if (hidden.length > 0) lines.push(`not visible to this credential: the resources of project${hidden.length === 1 ? '' : 's'} ${hidden.join(', ')}, whose allocation ended, so they are neither planned nor purged — ${reason}`);
+  }
+  return lines;
+}
+
+/** True when the sweep did something wrong or could not tell: a failed or not-visible action, or a failed notice. */
+export function hasFailures(r: Pick<SweepReport, 'actions' | 'notices'>): boolean {
+  return r.actions.some((a) => a.outcome === 'failed' || a.outcome === 'not-visible') || r.notices.failed.length > 0;
 }
 
 /** Resources per planner type. */
@@ -43,6 +89,7 @@ export function inventoryCounts(inv: Inventory): Record<ResourceType, number> {
   return {
     'floating-ip': inv.floatingIps.length, server: inv.servers.length, volume: inv.volumes.length, image: inv.images.length,
     router: inv.routers.length, port: inv.ports.length, network: inv.networks.length, container: inv.containers.length,
+    'volume-snapshot': inv.volumeSnapshots?.length ?? 0, 'security-group': inv.securityGroups?.length ?? 0,
   };
 }
 
@@ -137,6 +184,8 @@ export function summarize(r: Omit<SweepReport, 'summary'>): string {
     }
     if (list.length > 20) lines.push(`    … and ${list.length - 20} more`);
   }
+  for (const u of r.unseen ?? []) lines.push(`  ${u}`);
   for (const p of r.problems.slice(0, 10)) lines.push(`  problem: ${p}`);
+  if (r.problems.length > 10) lines.push(`  … and ${r.problems.length - 10} more problems`);
   return lines.join('\n');
 }

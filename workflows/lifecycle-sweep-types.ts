@@ -81,7 +81,8 @@ export interface PlanLine {
 }
 
 /** What happened to one destructive action. */
-export type ActionOutcome = 'done' | 'already-done' | 'skipped' | 'failed' | 'dry-run' | 'not-approved';
+/** `not-visible`: the credential could not see the resource, so whether the action happened is unknown (counts as a failure). */
+export type ActionOutcome = 'done' | 'already-done' | 'skipped' | 'failed' | 'not-visible' | 'dry-run' | 'not-approved';
 
 export interface ActionRecord {
   resource: ResourceRef;
@@ -106,7 +107,10 @@ export interface BlastRadius {
 
 export type SweepStatus =
   | 'listing' | 'planning' | 'notifying' | 'awaiting-approval' | 'acting'
-  | 'planned' | 'dry-run' | 'completed' | 'not-approved' | 'failed';
+  | 'planned' | 'dry-run' | 'completed' | 'completed-with-failures' | 'not-approved' | 'failed';
+
+/** Statuses a sweep ends in (or stops at, awaiting approval). */
+export const FINAL_SWEEP_STATUSES: readonly SweepStatus[] = ['planned', 'dry-run', 'completed', 'completed-with-failures', 'not-approved', 'failed'];
 
 /** The report of one sweep: returned by the sweep, kept by the lifecycle workflow. */
 export interface SweepReport {
@@ -121,6 +125,11 @@ export interface SweepReport {
   inventory: Record<string, number>;
   pages: number;
   problems: string[];
+  /**
+   * What the credential could not see and why (the missing role named), in words: a member
+   * credential lists its own project only.
+   */
+  unseen?: string[];
   /** `plan` mode: every item a rule touches (no `none`). */
   plan?: PlanLine[];
   notices: { sent: NoticeRecord[]; due: number; unaddressed: number; failed: string[] };

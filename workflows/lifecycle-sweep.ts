@@ -3,7 +3,7 @@
 // re-checks every item right before acting, then shelves, deletes (a project's resources in
 // dependency order) and unfeatures. Dry-run unless enforcing. Returns its report.
 import {
-  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler,
+  ActivityFailure, ApplicationFailure, condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setHandler,
 } from '@temporalio/workflow';
 import type { createAllocationActivities } from '../activities/allocations.js';
 import type { createNotifyActivities } from '../activities/notify.js';
@@ -12,7 +12,8 @@ import { DEFAULT_STATES, isDestructive, plan } from './lifecycle-planner.js';
 import type { ConfigExemption, Inventory, NoticeRecord, Plan, PlanItem, RuleKind } from './lifecycle-types.js';
 import type { ActionRecord, LifecycleSweepInput, SweepReport, SweepStatus } from './lifecycle-sweep-types.js';
 import {
-  blastRadius, emptyInventory, inventoryCounts, itemKey, kindsFor, mergeInventory, planLines, purgeableProjects, resourceRef, summarize,
+  blastRadius, emptyInventory, endedProjects, hasFailures, inventoryCounts, itemKey, kindsFor, mergeInventory, planLines, purgeableProjects,
+  resourceRef, summarize, unseenLines,
 } from './lifecycle-sweep-logic.js';
 
 type OpenStack = ReturnType<typeof createOpenStackActivities>;
@@ -67,7 +68,7 @@ export async function lifecycleSweep(input: LifecycleSweepInput): Promise<SweepR
     },
   });
   const finish = (final: SweepStatus): SweepReport => {
-    status = final;
+    status = final === 'completed' && hasFailures(report) ? 'completed-with-failures' : final;
     report.finishedAt = nowIso();
     return snapshot();
   };
@@ -77,20 +78,32 @@ export async function lifecycleSweep(input: LifecycleSweepInput): Promise<SweepR
   let allocations: Awaited<ReturnType<Allocations['loadAllocations']>> = [];
   try {
     // Each kind is listed page by page; the kinds (and the allocations) in parallel.
-    const kinds = kindsFor(settings.policies.rules.map((r) => r.kind));
-    const pagesOf = await Promise.all(kinds.map(async (kind) => {
+    const rules = settings.policies.rules.map((r) => r.kind);
+    // Sweeps recorded before volume snapshots, security groups and Swift containers were listed replay without them.
+    const withDependants = patched('inventory-snapshots-groups-containers');
+    const kinds = kindsFor(rules, withDependants);
+    const listAll = async (kind: InventoryCursor['kind'], projectIds?: string[]): Promise<Inventory[]> => {
       const pages: Inventory[] = [];
       let cursor: InventoryCursor | undefined = { kind };
       do {
-        const page: Awaited<ReturnType<OpenStack['listInventory']>> = await listing.listInventory({ cursor, kinds: [kind], pageSize: settings.pageSize ?? 500 });
+        const page: Awaited<ReturnType<OpenStack['listInventory']>> = await listing.listInventory({
+          cursor, kinds: [kind], pageSize: settings.pageSize ?? 500, ...(projectIds ? { projectIds } : {}),
+        });
         pages.push(page.inventory);
         cursor = page.next;
       } while (cursor);
       return pages;
-    }).concat(settings.allocations ? [listing.loadAllocations(settings.allocations).then((a) => void (allocations = a)).then(() => [])] : []));
+    };
+    const pagesOf = await Promise.all(kinds.map((kind) => listAll(kind))
+      .concat(settings.allocations ? [listing.loadAllocations(settings.allocations).then((a) => void (allocations = a)).then(() => [])] : []));
+    // Swift cannot list accounts: the containers of the projects whose allocation has ended.
+    const ended = endedProjects(allocations, report.at);
+    if (withDependants && rules.includes('expire-allocation') && ended.length > 0) pagesOf.push(await listAll('containers', ended));
     for (const page of pagesOf.flat()) mergeInventory(inventory, page);
-    report.pages = pagesOf.slice(0, kinds.length).reduce((n, p) => n + p.length, 0);
+    report.pages = pagesOf.reduce((n, p) => n + p.length, 0);
     report.inventory = inventoryCounts(inventory);
+    const unseen = unseenLines(inventory, ended);
+    if (unseen.length > 0) report.unseen = unseen;
   } catch (err) {
     report.error = failureMessage(err);
     return finish('failed');
@@ -161,11 +174,13 @@ export async function lifecycleSweep(input: LifecycleSweepInput): Promise<SweepR
   const statesOf = (kind: RuleKind): string[] => settings.policies.rules.find((r) => r.kind === kind)?.states ?? DEFAULT_STATES[kind] ?? [];
   const guardOf = (i: PlanItem) => ({
     serverId: i.resourceId,
+    projectId: i.projectId,
     onlyIfStatus: statesOf(i.rule),
     ...(servers.get(i.resourceId) ? { unchangedSince: servers.get(i.resourceId)!.updated } : {}),
   });
   const serverOutcome = (r: ServerActionResult): [ActionRecord['outcome'], string | undefined] =>
-    r.outcome === 'skipped' ? ['skipped', r.reason] : r.outcome === 'shelved' || r.outcome === 'deleted' ? ['done', undefined] : ['already-done', r.outcome];
+    r.outcome === 'skipped' || r.outcome === 'not-visible' ? [r.outcome, r.reason]
+      : r.outcome === 'shelved' || r.outcome === 'deleted' ? ['done', undefined] : ['already-done', r.outcome];
 
   await inBatches(act.filter((i) => i.action === 'shelve' && i.resourceType === 'server'), async (i) => {
     const [outcome, detail] = serverOutcome(await acting.shelveServer(guardOf(i)));
@@ -186,9 +201,16 @@ export async function lifecycleSweep(input: LifecycleSweepInput): Promise<SweepR
     try {
       const result = await purging.deleteProjectResources({ projectId });
       const failed = new Map(result.failed.map((f) => [f.id, f.message]));
-      for (const i of items) report.actions.push(failed.has(i.resourceId) ? record(i, 'failed', failed.get(i.resourceId)) : record(i, 'done', 'project purged in dependency order'));
+      const kept = new Map((result.kept ?? []).map((f) => [f.id, f.message]));
+      for (const i of items) {
+        report.actions.push(failed.has(i.resourceId) ? record(i, 'failed', failed.get(i.resourceId))
+          : kept.has(i.resourceId) ? record(i, 'skipped', kept.get(i.resourceId)) : record(i, 'done', 'project purged in dependency order'));
+      }
+      // What the cloud refused, planned or not (a volume still holding a snapshot, a port in use, …).
+      for (const f of result.failed) report.problems.push(`purge of project ${projectId}: ${f.type} ${f.id} was not deleted: ${f.message}`);
     } catch (err) {
       for (const i of items) report.actions.push(record(i, 'failed', failureMessage(err)));
+      report.problems.push(`purge of project ${projectId} failed: ${failureMessage(err)}`);
     }
   }
   await inBatches(act.filter((i) => i.action === 'unfeature'), async (i) => {

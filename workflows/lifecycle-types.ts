@@ -55,6 +55,14 @@ export interface ImageInfo {
   osDistro?: string;
   /** Glance `os_version` (e.g. `20.04`); falls back to `properties.os_version`. */
   osVersion?: string;
+  /** Glance `os_hidden`: left out of plain listings. */
+  hidden?: boolean;
+  /**
+   * Server this image is a Nova snapshot of (`image_type=snapshot` with `instance_uuid`), e.g. the
+   * `<server>-shelved` image shelving makes: it inherits its base image's properties (featured
+   * included) but goes with its server and is never a featured or EOL image of its own.
+   */
+  snapshotOf?: string;
   properties: Record<string, string>;
 }
 
@@ -67,6 +75,22 @@ export interface VolumeInfo {
   /** Server ids the volume is attached to. */
   attachedTo?: string[];
   metadata?: Record<string, string>;
+}
+
+/** A Cinder volume snapshot: it blocks deleting its volume until it is deleted. */
+export interface VolumeSnapshotInfo {
+  id: string;
+  name: string;
+  projectId: string;
+  volumeId: string;
+  status: string;
+}
+
+/** A Neutron security group (each project has a `default` one). */
+export interface SecurityGroupInfo {
+  id: string;
+  name: string;
+  projectId: string;
 }
 
 /** A Neutron floating IP. */
@@ -127,7 +151,22 @@ export interface Inventory {
   routers: RouterInfo[];
   ports: PortInfo[];
   containers: ContainerInfo[];
+  /** Absent in inventories listed before snapshots were (recorded histories). */
+  volumeSnapshots?: VolumeSnapshotInfo[];
+  securityGroups?: SecurityGroupInfo[];
   projects?: ProjectInfo[];
+  /** What the credential could not list, and why (a member credential sees its own project only). */
+  unseen?: UnseenScope[];
+}
+
+/** A part of the cloud the inventory could not see. */
+export interface UnseenScope {
+  /** The inventory kind (`servers`, `volumes`, …). */
+  kind: string;
+  /** `all but <project>` or one project id. */
+  projects: string;
+  /** Names the credential's roles and the missing role. */
+  reason: string;
 }
 
 /** A project's allocation: its resources are reclaimed some time after `endDate`. */
@@ -188,10 +227,18 @@ export interface LifecyclePolicies {
   exempt: ConfigExemption[];
 }
 
-export type ResourceType = 'floating-ip' | 'server' | 'volume' | 'image' | 'router' | 'port' | 'network' | 'container';
+export type ResourceType =
+  | 'floating-ip' | 'server' | 'volume-snapshot' | 'volume' | 'image' | 'router' | 'port' | 'security-group' | 'network' | 'container';
 
-/** Order in which a project's resources are deleted (dependants before what they depend on). */
-export const DELETION_ORDER: readonly ResourceType[] = ['floating-ip', 'server', 'volume', 'image', 'router', 'port', 'network', 'container'];
+/**
+ * THE order in which a project's resources are deleted: each one before what refuses to go while
+ * it exists (tested against the fake cloud's refusals, and the real cloud's in test:openstack).
+ * A floating IP holds its port; a server its ports and volumes; a snapshot its volume (400); a
+ * router interface its network (409); a port its network and its security groups (409).
+ */
+export const DELETION_ORDER: readonly ResourceType[] = [
+  'floating-ip', 'server', 'volume-snapshot', 'volume', 'image', 'router', 'port', 'security-group', 'network', 'container',
+];
 
 export type PlanAction = 'notify' | 'shelve' | 'delete' | 'unfeature' | 'none';
 

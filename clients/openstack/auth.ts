@@ -60,15 +60,49 @@ const tokenSchema = z.object({
     expires_at: z.string(),
     catalog: catalogSchema.optional(),
     project: z.object({ id: z.string(), name: z.string().optional() }).optional(),
+    roles: z.array(z.object({ name: z.string() })).optional(),
   }),
 });
+
+/** The message for a token without a project: it has no catalog and can do nothing. */
+export const UNSCOPED_TOKEN_MESSAGE = 'the token is unscoped: set a project (project_name/project_id) or use a project-scoped application credential';
 
 /** A valid token and what came with it. */
 export interface Token {
   value: string;
   expiresAt: number;
   projectId?: string;
+  /** Role names on `projectId` (Keystone's token `roles`). */
+  roles: string[];
   catalog: z.infer<typeof catalogSchema>;
+}
+
+/** What a credential may see, read from its token. */
+export interface CredentialAccess {
+  /** The project the token is scoped to. */
+  projectId: string;
+  roles: string[];
+  /** Holds `admin`: may list servers, volumes, images and networks of every project. */
+  allProjects: boolean;
+  /** Holds `ResellerAdmin`: may reach every project's Swift account. */
+  allAccounts: boolean;
+}
+
+/** Role names compare case-insensitively (Swift lower-cases them). */
+export function hasRole(roles: string[], role: string): boolean {
+  return roles.some((r) => r.toLowerCase() === role.toLowerCase());
+}
+
+/** The access a scoped token gives; an unscoped token is an OpenStackAuthError. */
+export function accessOf(token: Token): CredentialAccess {
+  if (!token.projectId) throw new OpenStackAuthError(UNSCOPED_TOKEN_MESSAGE);
+  return { projectId: token.projectId, roles: token.roles, allProjects: hasRole(token.roles, 'admin'), allAccounts: hasRole(token.roles, 'ResellerAdmin') };
+}
+
+/** Why a credential cannot see other projects, naming its roles and the missing one. */
+export function missingRole(access: CredentialAccess, role: string): string {
+  const held = access.roles.length > 0 ? `roles ${access.roles.join(', ')}` : 'no roles';
+  return `it has ${held} on project ${access.projectId}; seeing other projects needs the ${role} role`;
 }
 
 /** Keeps one token, renews it when it is about to expire or was rejected. */
@@ -77,6 +111,8 @@ export class KeystoneSession {
   readonly fetchImpl: FetchLike;
   #current?: Token;
   #pending?: Promise<Token>;
+  /** A token just obtained serves at least one request, even inside the expiry skew. */
+  #fresh = false;
   // A #private field: util.inspect and JSON.stringify never show it, so a logged client leaks no secret.
   readonly #options: KeystoneOptions;
 
@@ -91,6 +127,10 @@ export class KeystoneSession {
   async token(signal?: AbortSignal): Promise<Token> {
     const skew = this.#options.expirySkewMs ?? 60_000;
     if (this.#current && this.#current.expiresAt - skew > Date.now()) return this.#current;
+    if (this.#current && this.#fresh && this.#current.expiresAt > Date.now()) {
+      this.#fresh = false;
+      return this.#current;
+    }
     this.#pending ??= this.authenticate(signal).finally(() => (this.#pending = undefined));
     this.#current = await this.#pending;
     return this.#current;
@@ -106,8 +146,18 @@ export class KeystoneSession {
     return this.endpointIn(await this.token(signal), serviceType);
   }
 
+  /** What the credential may see (authenticating first if needed). */
+  async access(signal?: AbortSignal): Promise<CredentialAccess> {
+    // Roles do not change when a token is renewed: a still-valid one answers without a new login.
+    if (this.#current && this.#current.expiresAt > Date.now()) return accessOf(this.#current);
+    const token = await this.token(signal);
+    this.#fresh = true;
+    return accessOf(token);
+  }
+
   /** Looks a service up in the catalog that came with `token`. */
   endpointIn(token: Token, serviceType: string): string {
+    if (!token.projectId) throw new OpenStackAuthError(UNSCOPED_TOKEN_MESSAGE);
     const wanted = this.#options.interface ?? 'public';
     const service = token.catalog.find((s) => s.type === serviceType);
     const endpoint = service?.endpoints.find(
@@ -155,7 +205,7 @@ export class KeystoneSession {
     const parsed = parseBody(tokenSchema, text, 'keystone', '/auth/tokens');
     const expiresAt = Date.parse(parsed.token.expires_at);
     if (Number.isNaN(expiresAt)) throw new OpenStackResponseError('keystone', '/auth/tokens', 'token.expires_at is not a date');
-    return { value, expiresAt, projectId: parsed.token.project?.id, catalog: parsed.token.catalog ?? [] };
+    return { value, expiresAt, projectId: parsed.token.project?.id, roles: (parsed.token.roles ?? []).map((r) => r.name), catalog: parsed.token.catalog ?? [] };
   }
 }
 

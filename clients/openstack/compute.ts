@@ -2,7 +2,7 @@
 // metadata, and a server's status and addresses for deployment.
 import { z } from 'zod';
 import { type InstanceAction, type ServerInfo } from '../../workflows/lifecycle-types.js';
-import { OpenStackConflictError, OpenStackInputError, OpenStackNotFoundError } from './errors.js';
+import { OpenStackConflictError, OpenStackInputError, OpenStackNotFoundError, OpenStackNotVisibleError } from './errors.js';
 import { idSegment, sleep, withQuery } from './http.js';
 import { markerOfNext, type Page, type PageRequest, type ServiceClient } from './service.js';
 
@@ -24,7 +24,11 @@ export interface ServerDetail extends ServerInfo {
 
 /** The Nova operations stratus uses. */
 export interface Compute {
-  /** One page of `GET /servers/detail` (all projects unless `projectId` narrows it). */
+  /**
+   * One page of `GET /servers/detail`: all projects unless `projectId` narrows it. A credential
+   * without `admin` lists its own project only (the page says so in `partial`); asking it for
+   * another project is an OpenStackNotVisibleError, never Nova's 403.
+   */
   listServers(request?: PageRequest & { projectId?: string; allTenants?: boolean }): Promise<Page<ServerDetail>>;
   /** The server, or `undefined` when it does not exist. */
   getServer(id: string, signal?: AbortSignal): Promise<ServerDetail | undefined>;
@@ -100,16 +104,24 @@ export class NovaCompute implements Compute {
   constructor(private readonly client: ServiceClient, private readonly busyDelayMs = 1000) {}
 
   async listServers(request: PageRequest & { projectId?: string; allTenants?: boolean } = {}): Promise<Page<ServerDetail>> {
+    const access = await this.client.access(request.signal);
+    const own = !this.client.seesAll(access);
+    if (own && request.projectId && request.projectId !== access.projectId) {
+      throw new OpenStackNotVisibleError('servers of project', request.projectId, this.client.whyNotVisible(access));
+    }
+    // Nova answers all_tenants from a member with 403 and ignores project_id without it.
+    const allTenants = !own && (request.allTenants !== false || (request.projectId !== undefined && request.projectId !== access.projectId));
     const path = withQuery('/servers/detail', {
-      all_tenants: request.allTenants === false ? undefined : 1,
-      project_id: request.projectId,
+      all_tenants: allTenants ? 1 : undefined,
+      project_id: allTenants ? request.projectId : undefined,
       limit: request.limit,
       marker: request.marker ? idSegment('marker', request.marker) : undefined,
     });
     const body = await this.client.getJson(path, serversSchema, { signal: request.signal });
     const items = body.servers.map(toServerDetail);
     const nextMarker = items.length > 0 ? markerOfNext(body.servers_links) : undefined;
-    return { items, ...(nextMarker ? { nextMarker } : {}) };
+    const partial = own && !request.projectId && request.allTenants !== false ? { visibleProject: access.projectId, reason: this.client.whyNotVisible(access) } : undefined;
+    return { items, ...(nextMarker ? { nextMarker } : {}), ...(partial ? { partial } : {}) };
   }
 
   async getServer(id: string, signal?: AbortSignal): Promise<ServerDetail | undefined> {

@@ -41,6 +41,18 @@ export class OpenStackConflictError extends OpenStackError {
   }
 }
 
+/**
+ * The credential cannot see the resource (or a whole project's resources of a kind): a 404 or 403
+ * that says nothing about whether it exists. `reason` names the credential's roles and the role
+ * that would be needed.
+ */
+export class OpenStackNotVisibleError extends OpenStackError {
+  override name = 'OpenStackNotVisibleError';
+  constructor(readonly resource: string, readonly id: string, readonly reason: string) {
+    super(`${resource} ${id} is not visible to this credential: ${reason}`);
+  }
+}
+
 /** 429 whose Retry-After is longer than the client is willing to wait in-process. */
 export class OpenStackRateLimitError extends OpenStackError {
   override name = 'OpenStackRateLimitError';

@@ -143,10 +143,19 @@ export function errorDetail(text: string): string {
     const body = JSON.parse(text) as unknown;
     detail = findMessage(body) ?? text;
   } catch {
-    detail = text.replace(/<[^>]*>/g, ' ');
+    detail = text;
   }
-  detail = detail.replace(/\s+/g, ' ').trim();
+  // Glance (webob) puts HTML in its JSON messages too: `…request.<br /><br />\nImage …`.
+  detail = stripHtml(detail).replace(/\s+/g, ' ').trim();
   return detail.length > 300 ? `${detail.slice(0, 297)}...` : detail;
+}
+
+function stripHtml(text: string): string {
+  const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'", nbsp: ' ' };
+  return text
+    .replace(/<(title|head)>[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(amp|lt|gt|quot|#39|#x27|nbsp);/g, (_m, e: string) => entities[e] ?? ' ');
 }
 
 function findMessage(body: unknown): string | undefined {

@@ -52,8 +52,12 @@ export interface NewImage {
 export interface ImageService {
   /** The flag {@link ImageInfo.featured} was computed from. */
   readonly featuredFlag: FeaturedFlag;
-  /** One page of `GET /v2/images` (all visibilities unless narrowed). */
-  listImages(request?: PageRequest & { name?: string; owner?: string; visibility?: ImageVisibility | 'all' }): Promise<Page<ImageDetail>>;
+  /**
+   * One page of `GET /v2/images` (all visibilities unless narrowed). Glance leaves `os_hidden`
+   * images out unless asked: `hidden: true` lists only those. Without `admin` other projects'
+   * private images are out of sight, which the page says in `partial`.
+   */
+  listImages(request?: PageRequest & { name?: string; owner?: string; visibility?: ImageVisibility | 'all'; hidden?: boolean }): Promise<Page<ImageDetail>>;
   getImage(id: string, signal?: AbortSignal): Promise<ImageDetail | undefined>;
   /** Applies a change with `application/openstack-images-v2.1-json-patch`; no request if nothing changes. */
   updateImage(id: string, change: ImageChange, signal?: AbortSignal): Promise<ImageDetail>;
@@ -85,6 +89,7 @@ const imageSchema = z
     visibility: z.enum(['public', 'private', 'shared', 'community']),
     owner: z.string().nullable(),
     protected: z.boolean().default(false),
+    os_hidden: z.boolean().nullish(),
     checksum: z.string().nullish(),
     size: z.number().nullish(),
   })
@@ -108,6 +113,9 @@ export function toImageDetail(image: z.infer<typeof imageSchema>, flag: Featured
     featured: properties[flag.property] === flag.featuredValue,
     ...(properties.os_distro ? { osDistro: properties.os_distro } : {}),
     ...(properties.os_version ? { osVersion: properties.os_version } : {}),
+    ...(image.os_hidden ? { hidden: true } : {}),
+    // Nova's shelve/snapshot images: they belong to their server.
+    ...(properties.image_type === 'snapshot' && properties.instance_uuid ? { snapshotOf: properties.instance_uuid } : {}),
     properties,
     status: image.status,
     ...(image.checksum ? { checksum: image.checksum } : {}),
@@ -121,8 +129,13 @@ const PROPERTY = /^[A-Za-z0-9_:.-]{1,255}$/;
 export class GlanceImages implements ImageService {
   constructor(private readonly client: ServiceClient, readonly featuredFlag: FeaturedFlag = defaultFeaturedFlag) {}
 
-  async listImages(request: PageRequest & { name?: string; owner?: string; visibility?: ImageVisibility | 'all' } = {}): Promise<Page<ImageDetail>> {
+  async listImages(request: PageRequest & { name?: string; owner?: string; visibility?: ImageVisibility | 'all'; hidden?: boolean } = {}): Promise<Page<ImageDetail>> {
+    const access = await this.client.access(request.signal);
+    const partial = !this.client.seesAll(access) && request.owner !== access.projectId
+      ? { partial: { visibleProject: access.projectId, reason: `${this.client.whyNotVisible(access)} (only public and community images of other projects are listed)` } }
+      : {};
     const path = withQuery('/v2/images', {
+      os_hidden: request.hidden ? 'true' : undefined,
       limit: request.limit,
       marker: request.marker ? idSegment('marker', request.marker) : undefined,
       name: request.name,
@@ -132,7 +145,7 @@ export class GlanceImages implements ImageService {
     const body = await this.client.getJson(path, imagesSchema, { signal: request.signal });
     const items = body.images.map((i) => toImageDetail(i, this.featuredFlag));
     const nextMarker = body.next ? new URL(body.next, 'http://glance').searchParams.get('marker') ?? undefined : undefined;
-    return { items, ...(nextMarker && items.length > 0 ? { nextMarker } : {}) };
+    return { items, ...(nextMarker && items.length > 0 ? { nextMarker } : {}), ...partial };
   }
 
   async getImage(id: string, signal?: AbortSignal): Promise<ImageDetail | undefined> {

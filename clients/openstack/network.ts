@@ -2,8 +2,8 @@
 // listed page by page and deleted idempotently. Dependency refusals (NetworkInUse, RouterInUse,
 // L3PortInUse) are 409 → OpenStackConflictError.
 import { z } from 'zod';
-import { type FloatingIpInfo, type NetworkInfo, type PortInfo, type RouterInfo } from '../../workflows/lifecycle-types.js';
-import { OpenStackInputError } from './errors.js';
+import { type FloatingIpInfo, type NetworkInfo, type PortInfo, type RouterInfo, type SecurityGroupInfo } from '../../workflows/lifecycle-types.js';
+import { OpenStackInputError, OpenStackNotVisibleError } from './errors.js';
 import { idSegment, withQuery } from './http.js';
 import { markerOfNext, type Page, type PageRequest, type ServiceClient } from './service.js';
 
@@ -18,6 +18,10 @@ export interface Networking {
   listPorts(request?: NetworkFilter & { networkId?: string; deviceId?: string }): Promise<Page<PortInfo>>;
   listRouters(request?: NetworkFilter): Promise<Page<RouterInfo>>;
   listNetworks(request?: NetworkFilter): Promise<Page<NetworkInfo>>;
+  /** Beware: listing with `projectId` makes Neutron create that project's `default` group again if it has none. */
+  listSecurityGroups(request?: NetworkFilter): Promise<Page<SecurityGroupInfo>>;
+  /** `false` when already gone; a group used by ports, or a member deleting `default`, is an OpenStackConflictError (409). */
+  deleteSecurityGroup(id: string, signal?: AbortSignal): Promise<boolean>;
   /** Each returns `false` when the resource was already gone. */
   deleteFloatingIp(id: string, signal?: AbortSignal): Promise<boolean>;
   deletePort(id: string, signal?: AbortSignal): Promise<boolean>;
@@ -45,6 +49,7 @@ const portSchema = z.object({
   device_id: z.string().nullish(),
 });
 const routerSchema = z.object({ id: z.string(), name: z.string().default(''), project_id: z.string() });
+const securityGroupSchema = z.object({ id: z.string(), name: z.string().default(''), project_id: z.string() });
 const networkSchema = z.object({ id: z.string(), name: z.string().default(''), project_id: z.string(), shared: z.boolean().optional() });
 
 export class NeutronNetworking implements Networking {
@@ -75,6 +80,15 @@ export class NeutronNetworking implements Networking {
   async listNetworks(request: NetworkFilter = {}): Promise<Page<NetworkInfo>> {
     const rows = await this.list('networks', networkSchema, request, {});
     return mapPage(rows, (n) => ({ id: n.id, name: n.name, projectId: n.project_id, ...(n.shared !== undefined ? { shared: n.shared } : {}) }));
+  }
+
+  async listSecurityGroups(request: NetworkFilter = {}): Promise<Page<SecurityGroupInfo>> {
+    const rows = await this.list('security-groups', securityGroupSchema, request, {});
+    return mapPage(rows, (g) => ({ id: g.id, name: g.name, projectId: g.project_id }));
+  }
+
+  async deleteSecurityGroup(id: string, signal?: AbortSignal): Promise<boolean> {
+    return this.client.deleteIdempotent(`/security-groups/${idSegment('securityGroupId', id)}`, { resource: 'security group', id }, { signal });
   }
 
   async deleteFloatingIp(id: string, signal?: AbortSignal): Promise<boolean> {
@@ -114,20 +128,28 @@ export class NeutronNetworking implements Networking {
     request: NetworkFilter,
     extra: Record<string, string | undefined>,
   ): Promise<Page<z.infer<T>>> {
+    // A member sees its own project only (and shared networks): say so rather than pretend.
+    const access = await this.client.access(request.signal);
+    const own = !this.client.seesAll(access);
+    if (own && request.projectId && request.projectId !== access.projectId) {
+      throw new OpenStackNotVisibleError(`${collection} of project`, request.projectId, this.client.whyNotVisible(access));
+    }
     const path = withQuery(`/${collection}`, {
       project_id: request.projectId,
       ...extra,
       limit: request.limit,
       marker: request.marker ? idSegment('marker', request.marker) : undefined,
     });
-    const schema = z.object({ [collection]: z.array(item), [`${collection}_links`]: links });
+    const key = collection.replace('-', '_');
+    const schema = z.object({ [key]: z.array(item), [`${key}_links`]: links });
     const body = (await this.client.getJson(path, schema, { signal: request.signal })) as Record<string, unknown>;
-    const items = body[collection] as z.infer<T>[];
-    const nextMarker = items.length > 0 ? markerOfNext(body[`${collection}_links`] as { rel: string; href: string }[] | undefined) : undefined;
-    return { items, ...(nextMarker ? { nextMarker } : {}) };
+    const items = body[key] as z.infer<T>[];
+    const nextMarker = items.length > 0 ? markerOfNext(body[`${key}_links`] as { rel: string; href: string }[] | undefined) : undefined;
+    const partial = own && !request.projectId && !extra.device_id ? { visibleProject: access.projectId, reason: this.client.whyNotVisible(access) } : undefined;
+    return { items, ...(nextMarker ? { nextMarker } : {}), ...(partial ? { partial } : {}) };
   }
 }
 
 function mapPage<A, B>(page: Page<A>, map: (a: A) => B): Page<B> {
-  return { items: page.items.map(map), ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}) };
+  return { items: page.items.map(map), ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}), ...(page.partial ? { partial: page.partial } : {}) };
 }

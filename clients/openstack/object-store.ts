@@ -3,7 +3,7 @@
 // URL, which needs a token with Swift's reseller-admin role and the default `AUTH_` prefix.
 import { z } from 'zod';
 import { type ContainerInfo } from '../../workflows/lifecycle-types.js';
-import { OpenStackError, OpenStackInputError, OpenStackNotFoundError } from './errors.js';
+import { OpenStackError, OpenStackInputError, OpenStackNotVisibleError, OpenStackNotFoundError } from './errors.js';
 import { idSegment, withQuery } from './http.js';
 import { parseBody } from './schema.js';
 import { type Page, type PageRequest, type ServiceClient } from './service.js';
@@ -52,6 +52,7 @@ export class SwiftObjectStore implements ObjectStore {
   constructor(private readonly client: ServiceClient) {}
 
   async listContainers(projectId: string, request: PageRequest = {}): Promise<Page<ContainerInfo>> {
+    await this.reachable(projectId, request.signal);
     const limit = request.limit ?? DEFAULT_LIMIT;
     const rows = await this.getList(projectId, '', containersSchema, limit, request);
     const items = rows.map((c) => ({ projectId, name: c.name, objectCount: c.count, bytes: c.bytes }));
@@ -60,18 +61,29 @@ export class SwiftObjectStore implements ObjectStore {
 
   async listObjects(projectId: string, container: string, request: PageRequest = {}): Promise<Page<ObjectInfo>> {
     const limit = request.limit ?? DEFAULT_LIMIT;
+    await this.reachable(projectId, request.signal);
     const items = await this.getList(projectId, `/${containerSegment(container)}`, objectsSchema, limit, request);
     return { items, ...(items.length === limit ? { nextMarker: items[items.length - 1].name } : {}) };
   }
 
   async deleteObject(projectId: string, container: string, name: string, signal?: AbortSignal): Promise<boolean> {
     const path = `/${containerSegment(container)}/${objectPath(name)}`;
-    return this.client.deleteIdempotent(path, { resource: 'object', id: `${container}/${name}` }, { signal, rebase: account(projectId) });
+    const label = `AUTH_${projectId}/${container}/${name}`;
+    return this.client.deleteIdempotent(path, { resource: 'object', id: label }, { signal, rebase: account(projectId), label, confirmPath: path });
   }
 
   async deleteContainer(projectId: string, container: string, signal?: AbortSignal): Promise<boolean> {
     const path = `/${containerSegment(container)}`;
-    return this.client.deleteIdempotent(path, { resource: 'container', id: container }, { signal, rebase: account(projectId) });
+    const label = `AUTH_${projectId}/${container}`;
+    return this.client.deleteIdempotent(path, { resource: 'container', id: label }, { signal, rebase: account(projectId), label, confirmPath: `${path}?format=json&limit=1` });
+  }
+
+  /** Another project's account needs the ResellerAdmin role (Swift's keystoneauth answers 403). */
+  private async reachable(projectId: string, signal?: AbortSignal): Promise<void> {
+    const access = await this.client.access(signal);
+    if (projectId !== access.projectId && !access.allAccounts) {
+      throw new OpenStackNotVisibleError('object-store account', `AUTH_${projectId}`, this.client.whyNotVisible(access));
+    }
   }
 
   private async getList<T extends z.ZodType>(projectId: string, path: string, schema: T, limit: number, request: PageRequest): Promise<z.infer<T>> {
@@ -79,12 +91,13 @@ export class SwiftObjectStore implements ObjectStore {
     let res;
     try {
       // A missing account or container lists as empty: there is nothing left to delete.
-      res = await this.client.call('GET', `${path}${query}`, { rebase: account(projectId), signal: request.signal, subject: { resource: 'container', id: path || projectId } });
+      const label = `AUTH_${projectId}${path ? `/${decodeURIComponent(path.slice(1))}` : ''}`;
+      res = await this.client.call('GET', `${path}${query}`, { rebase: account(projectId), signal: request.signal, label, subject: { resource: path ? 'container' : 'account', id: label } });
     } catch (err) {
       if (err instanceof OpenStackNotFoundError) return [] as z.infer<T>;
       throw err;
     }
     if (res.status === 204 || res.text.trim() === '') return [] as z.infer<T>;
-    return parseBody(schema, res.text, 'object-store', path || '/');
+    return parseBody(schema, res.text, 'object-store', `AUTH_${projectId}${path}`);
   }
 }

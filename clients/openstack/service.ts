@@ -1,12 +1,14 @@
 // An authenticated client for one catalog service: adds the token, re-authenticates once on 401,
 // retries through sendWithRetry and maps error statuses to typed errors.
 import { type z } from 'zod';
-import { type KeystoneSession, type Token } from './auth.js';
+import { missingRole, type CredentialAccess, type KeystoneSession, type Token } from './auth.js';
 import {
   OpenStackAuthError,
   OpenStackConflictError,
+  OpenStackError,
   OpenStackHttpError,
   OpenStackNotFoundError,
+  OpenStackNotVisibleError,
 } from './errors.js';
 import { errorDetail, sendWithRetry } from './http.js';
 import { parseBody } from './schema.js';
@@ -15,6 +17,16 @@ import { parseBody } from './schema.js';
 export interface Page<T> {
   items: T[];
   nextMarker?: string;
+  /** Set when the credential could list only its own project: what it saw and why no more. */
+  partial?: PartialListing;
+}
+
+/** A listing narrowed to the credential's own project. */
+export interface PartialListing {
+  /** The one project whose resources were listed. */
+  visibleProject: string;
+  /** In words, naming the credential's roles and the missing role. */
+  reason: string;
 }
 
 /** Options of a paged listing. */
@@ -51,6 +63,10 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Rewrites the catalog base URL before `path` is appended (Swift accounts of other projects). */
   rebase?: (baseUrl: string) => string;
+  /** What error messages call the path (Swift names account/container/object instead of a bare path). */
+  label?: string;
+  /** DELETE only: the path a 404 is confirmed with (default the same path). */
+  confirmPath?: string;
 }
 
 export interface CallResult {
@@ -65,7 +81,24 @@ export class ServiceClient {
     readonly serviceType: string,
     /** Appended to the catalog URL unless it already ends with it (Neutron's `/v2.0`). */
     private readonly versionSuffix = '',
+    /** The role that lets this service show other projects' resources (`admin`; Swift: `ResellerAdmin`). */
+    readonly crossProjectRole: 'admin' | 'ResellerAdmin' = 'admin',
   ) {}
+
+  /** What the credential may see. */
+  async access(signal?: AbortSignal): Promise<CredentialAccess> {
+    return this.session.access(signal);
+  }
+
+  /** Whether this credential sees every project's resources in this service. */
+  seesAll(access: CredentialAccess): boolean {
+    return this.crossProjectRole === 'admin' ? access.allProjects : access.allAccounts;
+  }
+
+  /** Why a project other than the credential's own is out of sight. */
+  whyNotVisible(access: CredentialAccess): string {
+    return missingRole(access, this.crossProjectRole);
+  }
 
   /** The service's base URL from the catalog. */
   async baseUrl(signal?: AbortSignal): Promise<string> {
@@ -119,7 +152,7 @@ export class ServiceClient {
       if (options.subject && (res.status === 409 || options.conflictStatuses?.includes(res.status))) {
         throw new OpenStackConflictError(options.subject.resource, options.subject.id, res.status, detail);
       }
-      throw new OpenStackHttpError(this.serviceType, method, path.split('?')[0], res.status, detail);
+      throw new OpenStackHttpError(this.serviceType, method, options.label ?? (path.split('?')[0] || '/'), res.status, detail);
     }
   }
 
@@ -135,14 +168,27 @@ export class ServiceClient {
     return parseBody(schema, res.text, this.serviceType, path.split('?')[0]);
   }
 
-  /** DELETE where 404 means "already gone": resolves `false` then, `true` when this call deleted it. */
+  /**
+   * DELETE where a 404 means "already gone" only once it is sure: `true` when this call deleted it,
+   * `false` when a credential that sees every project confirms (GET) it is gone. A credential that
+   * sees only its own project gets OpenStackNotVisibleError: the caller knows whether the resource
+   * was its own (then gone) or another project's (then unknown).
+   */
   async deleteIdempotent(path: string, subject: Subject, options: CallOptions = {}): Promise<boolean> {
     try {
       await this.call('DELETE', path, { ...options, subject });
       return true;
     } catch (err) {
+      if (!(err instanceof OpenStackNotFoundError)) throw err;
+    }
+    const access = await this.access(options.signal);
+    if (!this.seesAll(access)) throw new OpenStackNotVisibleError(subject.resource, subject.id, this.whyNotVisible(access));
+    try {
+      await this.call('GET', options.confirmPath ?? path, { subject, signal: options.signal, rebase: options.rebase, label: options.label });
+    } catch (err) {
       if (err instanceof OpenStackNotFoundError) return false;
       throw err;
     }
+    throw new OpenStackError(`${subject.resource} ${subject.id}: DELETE answered 404 but it still exists`);
   }
 }

@@ -1,8 +1,9 @@
-// Cinder v3: volumes listed page by page and deleted idempotently. Cinder answers 400 (not 409)
-// when a volume cannot be deleted because it is attached or busy.
+// Cinder v3: volumes and volume snapshots listed page by page and deleted idempotently. Cinder
+// answers 400 (not 409) when a volume cannot be deleted because it is attached, busy or has
+// snapshots, and silently ignores `all_tenants` from a member (so the client marks the page partial).
 import { z } from 'zod';
-import { type VolumeInfo } from '../../workflows/lifecycle-types.js';
-import { OpenStackConflictError, OpenStackNotFoundError } from './errors.js';
+import { type VolumeInfo, type VolumeSnapshotInfo } from '../../workflows/lifecycle-types.js';
+import { OpenStackConflictError, OpenStackNotFoundError, OpenStackNotVisibleError } from './errors.js';
 import { idSegment, withQuery } from './http.js';
 import { markerOfNext, type Page, type PageRequest, type ServiceClient } from './service.js';
 
@@ -16,7 +17,23 @@ export interface BlockStorage {
    * OpenStackConflictError (HTTP 400); one that is detaching is the same error with `busy: true`.
    */
   deleteVolume(id: string, signal?: AbortSignal): Promise<boolean>;
+  /** One page of `GET /snapshots/detail`, over all projects or one project's (same visibility as volumes). */
+  listSnapshots(request?: PageRequest & { projectId?: string }): Promise<Page<VolumeSnapshotInfo>>;
+  /** `false` when already gone. */
+  deleteSnapshot(id: string, signal?: AbortSignal): Promise<boolean>;
 }
+
+const snapshotSchema = z.object({
+  id: z.string(),
+  name: z.string().nullish(),
+  status: z.string(),
+  volume_id: z.string(),
+  'os-extended-snapshot-attributes:project_id': z.string().optional(),
+});
+const snapshotsSchema = z.object({
+  snapshots: z.array(snapshotSchema),
+  snapshots_links: z.array(z.object({ rel: z.string(), href: z.string() })).optional(),
+});
 
 const volumeSchema = z.object({
   id: z.string(),
@@ -50,16 +67,36 @@ export class CinderVolumes implements BlockStorage {
   constructor(private readonly client: ServiceClient) {}
 
   async listVolumes(request: PageRequest & { projectId?: string } = {}): Promise<Page<VolumeInfo>> {
-    const path = withQuery('/volumes/detail', {
-      all_tenants: 1,
-      project_id: request.projectId,
+    const body = await this.list('/volumes/detail', 'volumes of project', volumesSchema, request);
+    return { ...body.page, items: body.rows.volumes.map(toVolumeInfo), ...pageMarker(body.rows.volumes, body.rows.volumes_links) };
+  }
+
+  async listSnapshots(request: PageRequest & { projectId?: string } = {}): Promise<Page<VolumeSnapshotInfo>> {
+    const body = await this.list('/snapshots/detail', 'volume snapshots of project', snapshotsSchema, request);
+    const items = body.rows.snapshots.map((s) => ({
+      id: s.id, name: s.name ?? '', projectId: s['os-extended-snapshot-attributes:project_id'] ?? '', volumeId: s.volume_id, status: s.status,
+    }));
+    return { ...body.page, items, ...pageMarker(body.rows.snapshots, body.rows.snapshots_links) };
+  }
+
+  async deleteSnapshot(id: string, signal?: AbortSignal): Promise<boolean> {
+    return this.client.deleteIdempotent(`/snapshots/${idSegment('snapshotId', id)}`, { resource: 'volume snapshot', id }, { signal, conflictStatuses: [400] });
+  }
+
+  /** A listing as this credential may make it: all projects for an admin, its own project otherwise. */
+  private async list<T extends z.ZodType>(base: string, what: string, schema: T, request: PageRequest & { projectId?: string }): Promise<{ rows: z.infer<T>; page: Pick<Page<unknown>, 'partial'> }> {
+    const access = await this.client.access(request.signal);
+    const own = !this.client.seesAll(access);
+    if (own && request.projectId && request.projectId !== access.projectId) throw new OpenStackNotVisibleError(what, request.projectId, this.client.whyNotVisible(access));
+    const path = withQuery(base, {
+      all_tenants: own ? undefined : 1,
+      project_id: own ? undefined : request.projectId,
       limit: request.limit,
       marker: request.marker ? idSegment('marker', request.marker) : undefined,
     });
-    const body = await this.client.getJson(path, volumesSchema, { signal: request.signal });
-    const items = body.volumes.map(toVolumeInfo);
-    const nextMarker = items.length > 0 ? markerOfNext(body.volumes_links) : undefined;
-    return { items, ...(nextMarker ? { nextMarker } : {}) };
+    const rows = await this.client.getJson(path, schema, { signal: request.signal });
+    const partial = own && !request.projectId ? { visibleProject: access.projectId, reason: this.client.whyNotVisible(access) } : undefined;
+    return { rows, page: partial ? { partial } : {} };
   }
 
   async getVolume(id: string, signal?: AbortSignal): Promise<VolumeInfo | undefined> {
@@ -89,4 +126,9 @@ export class CinderVolumes implements BlockStorage {
       throw new OpenStackConflictError('volume', id, err.status, `status ${now.status}${now.attachedTo?.length ? `, attached to ${now.attachedTo.join(', ')}` : ''}: ${err.detail}`);
     }
   }
+}
+
+function pageMarker(items: unknown[], links: { rel: string; href: string }[] | undefined): { nextMarker?: string } {
+  const nextMarker = items.length > 0 ? markerOfNext(links) : undefined;
+  return nextMarker ? { nextMarker } : {};
 }

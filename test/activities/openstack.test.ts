@@ -92,7 +92,7 @@ describe('listInventory', () => {
     const f = await failureOf(mockEnv().run(acts.listInventory, { cursor: { kind: 'flavors' as never } }));
     expect(f.type).toBe('InvalidInput');
     expect(f.nonRetryable).toBe(true);
-    expect(f.message).toBe('cursor.kind: "flavors" is not one of servers, images, volumes, floatingIps, networks, routers, ports');
+    expect(f.message).toBe('cursor.kind: "flavors" is not one of servers, images, volumes, volumeSnapshots, floatingIps, networks, routers, ports, securityGroups');
   });
 });
 
@@ -156,7 +156,8 @@ describe('deleteProjectResources', () => {
     const other = seedProject('still-paid');
     const env = mockEnv();
     const result = await env.run(acts.deleteProjectResources, { projectId: 'expired' });
-    expect(result.deleted).toEqual({ 'floating-ip': 1, server: 1, volume: 1, image: 1, router: 1, port: 1, network: 1, container: 1 });
+    // The port brought the project's `default` security group with it (Neutron does): it goes too.
+    expect(result.deleted).toEqual({ 'floating-ip': 1, server: 1, volume: 1, image: 1, router: 1, port: 1, 'security-group': 1, network: 1, container: 1 });
     expect(result.failed).toEqual([{ type: 'image', id: r.guardedImage.id, message: expect.stringContaining('is protected') }]);
     for (const map of [fake.servers, fake.volumes, fake.networks, fake.routers, fake.floatingIps, fake.ports]) {
       expect([...map.values()].filter((x) => x.projectId === 'expired')).toEqual([]);

@@ -127,3 +127,60 @@ test('exempt, sweep --wait (dry-run) and report', async () => {
   expect(shown.code).toBe(0);
   expect(shown.stdout).toContain(`dry-run sweep ${report.sweepId}`);
 }, 30_000);
+
+// An enforcing config whose shelve rule warns one day ahead.
+function writeEnforcingConfig(): void {
+  writeFileSync(join(rig.dir, 'stratus.yaml'), [
+    'openstack:',
+    `  authUrl: "${rig.fake.authUrl}"`,
+    '  region: RegionOne',
+    '  auth: { applicationCredentialId: "cred-1", applicationCredentialSecretEnv: OS_APP_CRED_SECRET }',
+    'lifecycle:',
+    '  enforce: true',
+    '  maxActionsPerSweep: 50',
+    '  maxActionsPercent: 100',
+    '  sweepAt: "03:00"',
+    '  allocations: { file: ./allocations.csv }',
+    `  notify: { smtp: { host: 127.0.0.1, port: ${rig.smtp.port} }, from: "cloud@example.org" }`,
+    '  rules:',
+    '    - { kind: shelve-stopped, after: 14d, states: [SHUTOFF], warn: [1d] }',
+    '  exemptMetadataKey: "stratus:exempt"',
+  ].join('\n'));
+}
+
+test('sweep --wait exits 1 when an action failed, and the report says which and why', async () => {
+  writeEnforcingConfig();
+  const now = await rig.t.env.currentTimeMs();
+  rig.allocations([['p1', day(now + 400 * DAY), 'alice@example.org']]);
+  for (const s of [...rig.fake.servers.values()]) rig.fake.servers.delete(s.id); // earlier tests' servers
+  const stuck = rig.fake.addServer({ name: 'stuck-vm', projectId: 'p1', status: 'SHUTOFF', actions: [{ action: 'stop', startTime: new Date(now - 30 * DAY).toISOString() }] });
+  // The first sweep sends the one-day warning (stratus never acts without one); a day later the shelve is due.
+  const warned = await stratus('--json', 'lifecycle', 'sweep', '--wait');
+  expect(warned.code).toBe(0);
+  expect(JSON.parse(warned.stdout)).toMatchObject({ status: 'completed', notices: { sent: [expect.objectContaining({ resourceId: stuck.id })] } });
+  rig.fake.faults.failNext({ status: 403, count: 50, path: new RegExp(`servers/${stuck.id}/action`), method: 'POST' });
+  await rig.t.env.sleep(2 * DAY);
+  const run = await stratus('--json', 'lifecycle', 'sweep', '--wait');
+  rig.fake.faults.reset();
+  expect(run.code).toBe(1);
+  const [reportLine, failureLine] = run.stdout.trim().split('\n');
+  const report = JSON.parse(reportLine) as { status: string; actions: { resource: { id: string }; outcome: string; detail?: string }[] };
+  expect(report.status).toBe('completed-with-failures');
+  expect(report.actions).toEqual([expect.objectContaining({ resource: expect.objectContaining({ id: stuck.id }), outcome: 'failed', detail: expect.stringContaining('HTTP 403') })]);
+  expect(JSON.parse(failureLine)).toMatchObject({ ok: false, message: expect.stringMatching(/^sweep lifecycle-sweep-\S+ completed with failures: 1 action failed or could not be checked$/) });
+  const plain = await stratus('lifecycle', 'report');
+  expect(plain.stdout).toContain(': completed-with-failures');
+  expect(rig.fake.servers.get(stuck.id)?.status).toBe('SHUTOFF');
+}, 60_000);
+
+test('plan and sweep --wait exit 1 when the sweep itself failed (bad allocation data)', async () => {
+  writeConfig();
+  writeFileSync(join(rig.dir, 'allocations.csv'), 'project_id,end_date,contact_email\np1,not-a-date,alice@example.org\n');
+  const plan = await stratus('lifecycle', 'plan');
+  expect(plan.code).toBe(1);
+  expect(plan.stderr).toContain('error: the plan could not be made:');
+  const sweep = await stratus('lifecycle', 'sweep', '--wait');
+  expect(sweep.code).toBe(1);
+  expect(sweep.stdout).toContain(': failed');
+  expect(sweep.stderr).toMatch(/error: sweep lifecycle-sweep-\S+ failed: /);
+}, 60_000);

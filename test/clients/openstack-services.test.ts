@@ -118,6 +118,7 @@ describe('Nova', () => {
 
 describe('Glance', () => {
   it('follows the next link through every visibility and maps properties', async () => {
+    fake.images.clear(); // the shelve tests above left their `-shelved` snapshot images
     const seeded = [
       fake.addImage({ name: 'ubuntu-20.04', owner: 'p1', visibility: 'public', properties: { os_distro: 'ubuntu', os_version: '20.04', featured: 'true' } }),
       fake.addImage({ name: 'community', owner: 'p2', visibility: 'community' }),

@@ -2,13 +2,30 @@
 // points back at this server), Nova, Glance v2, Cinder v3, Neutron v2.0 and Swift, with in-memory
 // state, real limit/marker paging, instance action logs stamped by a settable clock, state
 // transitions, the real APIs' dependency refusals, and fault switches.
+//
+// As strict as a real (Zed) cloud where stratus can trip: roles and policy (only `admin` lists
+// servers across projects; Cinder ignores `all_tenants` for members; resources of another project
+// are 404 to a member), `os_hidden` images, volume snapshots blocking volume deletion, security
+// groups (a `default` per project, created on first listing, that a member cannot delete; groups
+// used by ports refuse deletion), the `<server>-shelved` snapshot image that shelving creates,
+// project-less router-gateway and floating-IP ports, unscoped tokens without a catalog, and Swift
+// accounts closed to other projects unless the token holds `ResellerAdmin`.
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { createFaultInjector, type FaultInjector } from './http-faults.js';
 
-export interface FakeUser { username: string; password: string; projectId: string; domain?: string }
-export interface FakeAppCredential { id: string; secret: string; projectId: string }
+/** Roles a seeded user or credential gets when it names none (backward compatible: a cloud admin). */
+export const DEFAULT_FAKE_ROLES = ['admin', 'member', 'reader', 'ResellerAdmin'];
+
+export interface FakeUser {
+  username: string; password: string; projectId: string; domain?: string;
+  /** Roles on `projectId` (default DEFAULT_FAKE_ROLES). */
+  roles?: string[];
+  /** false: `projectId` is not the user's default project, so a password login without a scope gets an unscoped token. */
+  scopedByDefault?: boolean;
+}
+export interface FakeAppCredential { id: string; secret: string; projectId: string; roles?: string[] }
 
 export interface FakeOpenStackOptions {
   users?: FakeUser[];
@@ -25,16 +42,26 @@ export interface FakeServer {
   addresses: Record<string, { addr: string; version: 4 | 6 }[]>;
   /** GETs of the server during which `taskState` stays set, then it clears. */
   busyFor: number;
+  /** The `<name>-shelved` snapshot image shelving created (Nova deletes it with the server). */
+  shelvedImageId?: string;
 }
 export interface FakeImage {
   id: string; name: string; status: string; visibility: string; owner: string; protected: boolean;
   diskFormat: string; containerFormat: string; properties: Record<string, string>;
   checksum?: string; sha512?: string; size?: number; data?: Buffer; created: string; updated: string;
+  /** Glance `os_hidden`: left out of listings unless `os_hidden=true` is asked for. */
+  hidden?: boolean;
 }
 export interface FakeVolume { id: string; name: string; projectId: string; status: string; attachedTo: string[]; metadata: Record<string, string> }
 export interface FakeNetwork { id: string; name: string; projectId: string; shared: boolean }
-export interface FakePort { id: string; name: string; projectId: string; networkId: string; deviceOwner: string; deviceId: string }
-export interface FakeRouter { id: string; name: string; projectId: string }
+export interface FakeVolumeSnapshot { id: string; name: string; projectId: string; volumeId: string; status: string }
+export interface FakePort {
+  id: string; name: string; projectId: string; networkId: string; deviceOwner: string; deviceId: string;
+  /** Security group ids; a project's own port gets its `default` group when none are given. */
+  securityGroups?: string[];
+}
+export interface FakeRouter { id: string; name: string; projectId: string; externalNetworkId?: string }
+export interface FakeSecurityGroup { id: string; name: string; projectId: string; description: string }
 export interface FakeFloatingIp { id: string; address: string; projectId: string; portId: string | null }
 
 export interface SeenRequest { method: string; path: string }
@@ -52,6 +79,8 @@ export interface FakeOpenStack {
   ports: Map<string, FakePort>;
   routers: Map<string, FakeRouter>;
   floatingIps: Map<string, FakeFloatingIp>;
+  volumeSnapshots: Map<string, FakeVolumeSnapshot>;
+  securityGroups: Map<string, FakeSecurityGroup>;
   /** project → container → object name → bytes */
   objects: Map<string, Map<string, Map<string, Buffer>>>;
   now(): Date;
@@ -67,7 +96,14 @@ export interface FakeOpenStack {
   addRouter(r: Partial<FakeRouter> & { projectId: string }): FakeRouter;
   /** Plugs the router into the network: a `network:router_interface` port. */
   addRouterInterface(routerId: string, networkId: string): FakePort;
-  addFloatingIp(f: Partial<FakeFloatingIp> & { projectId: string }): FakeFloatingIp;
+  /** With `floatingNetworkId`, Neutron's own `network:floatingip` port (project id "") comes with it. */
+  addFloatingIp(f: Partial<FakeFloatingIp> & { projectId: string }, options?: { floatingNetworkId?: string }): FakeFloatingIp;
+  addVolumeSnapshot(s: Partial<FakeVolumeSnapshot> & { volumeId: string }): FakeVolumeSnapshot;
+  /** Sets the router's external gateway: a `network:router_gateway` port with project id "". */
+  addRouterGateway(routerId: string, externalNetworkId: string): FakePort;
+  addSecurityGroup(g: Partial<FakeSecurityGroup> & { projectId: string; name: string }): FakeSecurityGroup;
+  /** The project's `default` security group, created as Neutron does on first use. */
+  defaultSecurityGroup(projectId: string): FakeSecurityGroup;
   addObject(projectId: string, container: string, name?: string, data?: string): void;
   close(): Promise<void>;
 }
@@ -79,6 +115,12 @@ class HttpError extends Error {
 }
 
 const ADMIN_PROJECT = 'admin-project';
+
+/** What a token may do: its project (none when unscoped) and its roles there. */
+interface Scope { projectId?: string; roles: string[] }
+const isAdmin = (scope: Scope): boolean => scope.roles.includes('admin');
+/** A member sees its own project only; an admin sees every project. */
+const sees = (scope: Scope, projectId: string): boolean => isAdmin(scope) || scope.projectId === projectId;
 const novaTime = (iso: string): string => iso.replace('Z', '').replace(/\.(\d{3})$/, '.$1000');
 const noMs = (iso: string): string => iso.replace(/\.\d{3}Z$/, 'Z');
 
@@ -122,7 +164,7 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
   const users = options.users ?? [{ username: 'admin', password: 'admin-secret', projectId: ADMIN_PROJECT }];
   const creds = options.appCredentials ?? [{ id: 'cred-1', secret: 'cred-secret', projectId: ADMIN_PROJECT }];
   const region = options.region ?? 'RegionOne';
-  const tokens = new Map<string, { projectId: string; expiresAt: number }>();
+  const tokens = new Map<string, Scope & { expiresAt: number }>();
   let clock = Date.parse('2025-01-01T00:00:00Z');
   let base = '';
   const faults = createFaultInjector({ body: (status) => ({ error: { code: status, message: `Injected fault: HTTP ${status}` } }) });
@@ -141,6 +183,8 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     ports: new Map(),
     routers: new Map(),
     floatingIps: new Map(),
+    volumeSnapshots: new Map(),
+    securityGroups: new Map(),
     objects: new Map(),
     now: () => new Date(clock),
     setClock: (at) => void (clock = typeof at === 'string' ? Date.parse(at) : at.getTime()),
@@ -176,6 +220,7 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     },
     addPort(p) {
       const port: FakePort = { id: randomUUID(), name: '', deviceOwner: '', deviceId: '', ...p };
+      if (!port.securityGroups) port.securityGroups = port.projectId && !port.deviceOwner.startsWith('network:') ? [fake.defaultSecurityGroup(port.projectId).id] : [];
       fake.ports.set(port.id, port);
       return port;
     },
@@ -189,10 +234,34 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       if (!router) throw new Error(`no router ${routerId}`);
       return fake.addPort({ projectId: router.projectId, networkId, deviceOwner: 'network:router_interface', deviceId: routerId });
     },
-    addFloatingIp(f) {
+    addFloatingIp(f, opts = {}) {
       const fip: FakeFloatingIp = { id: randomUUID(), address: `203.0.113.${ipCounter++}`, portId: null, ...f };
       fake.floatingIps.set(fip.id, fip);
+      if (opts.floatingNetworkId) fake.addPort({ projectId: '', networkId: opts.floatingNetworkId, deviceOwner: 'network:floatingip', deviceId: fip.id });
       return fip;
+    },
+    addVolumeSnapshot(v) {
+      const volume = fake.volumes.get(v.volumeId);
+      if (!volume) throw new Error(`no volume ${v.volumeId}`);
+      const snapshot: FakeVolumeSnapshot = { id: randomUUID(), name: '', status: 'available', projectId: volume.projectId, ...v };
+      fake.volumeSnapshots.set(snapshot.id, snapshot);
+      return snapshot;
+    },
+    addRouterGateway(routerId, externalNetworkId) {
+      const router = fake.routers.get(routerId);
+      if (!router) throw new Error(`no router ${routerId}`);
+      router.externalNetworkId = externalNetworkId;
+      return fake.addPort({ projectId: '', networkId: externalNetworkId, deviceOwner: 'network:router_gateway', deviceId: routerId });
+    },
+    addSecurityGroup(g) {
+      if (g.name !== 'default') fake.defaultSecurityGroup(g.projectId);
+      const group: FakeSecurityGroup = { id: randomUUID(), description: '', ...g };
+      fake.securityGroups.set(group.id, group);
+      return group;
+    },
+    defaultSecurityGroup(projectId) {
+      const found = [...fake.securityGroups.values()].find((g) => g.projectId === projectId && g.name === 'default');
+      return found ?? fake.addSecurityGroup({ projectId, name: 'default', description: 'Default security group' });
     },
     addObject(projectId, container, name, data = 'x') {
       const account = fake.objects.get(projectId) ?? new Map<string, Map<string, Buffer>>();
@@ -209,10 +278,10 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       }),
   };
 
-  const issueToken = (projectId: string): { token: string; expires: string } => {
+  const issueToken = (scope: Scope): { token: string; expires: string } => {
     const token = `tok-${randomUUID()}`;
     const expiresAt = Date.now() + (options.tokenTtlMs ?? 3_600_000);
-    tokens.set(token, { projectId, expiresAt });
+    tokens.set(token, { ...scope, expiresAt });
     return { token, expires: new Date(expiresAt).toISOString() };
   };
 
@@ -236,20 +305,29 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     const body = json(await readBody(req)) as { auth?: { identity?: Record<string, unknown>; scope?: unknown } };
     const identity = body.auth?.identity ?? {};
     const methods = (identity.methods as string[] | undefined) ?? [];
-    let projectId: string | undefined;
+    const unauthorized = (): HttpError => new HttpError(401, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } });
+    let scope: Scope | undefined;
     if (methods.includes('password')) {
       const user = (identity.password as { user?: { name?: string; password?: string } } | undefined)?.user;
       const found = users.find((u) => u.username === user?.name && u.password === user?.password);
-      projectId = found?.projectId;
+      if (!found) throw unauthorized();
+      const wanted = (body.auth?.scope as { project?: { id?: string; name?: string } } | undefined)?.project;
+      // Project names are the ids in this fake; a user has roles on its one project only.
+      if (wanted && (wanted.id ?? wanted.name) !== found.projectId) throw unauthorized();
+      scope = wanted || found.scopedByDefault !== false ? { projectId: found.projectId, roles: found.roles ?? DEFAULT_FAKE_ROLES } : { roles: [] };
     } else if (methods.includes('application_credential')) {
       if (body.auth?.scope) throw new HttpError(401, { error: { code: 401, message: 'Application credentials cannot request a scope.', title: 'Unauthorized' } });
       const cred = identity.application_credential as { id?: string; secret?: string } | undefined;
-      projectId = creds.find((c) => c.id === cred?.id && c.secret === cred?.secret)?.projectId;
+      const found = creds.find((c) => c.id === cred?.id && c.secret === cred?.secret);
+      if (found) scope = { projectId: found.projectId, roles: found.roles ?? DEFAULT_FAKE_ROLES };
     }
-    if (!projectId) throw new HttpError(401, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } });
-    const { token, expires } = issueToken(projectId);
+    if (!scope) throw unauthorized();
+    const { token, expires } = issueToken(scope);
+    const roles = scope.roles.map((name) => ({ id: `role-${name.toLowerCase()}`, name }));
+    // An unscoped token has no project, no roles and no catalog, as Keystone's.
+    const scoped = scope.projectId ? { project: { id: scope.projectId, name: scope.projectId, domain: { id: 'default', name: 'Default' } }, roles, catalog: catalog(scope.projectId) } : {};
     res.writeHead(201, { 'content-type': 'application/json', 'x-subject-token': token });
-    res.end(JSON.stringify({ token: { expires_at: expires, issued_at: new Date().toISOString(), methods, project: { id: projectId, name: projectId }, catalog: catalog(projectId) } }));
+    res.end(JSON.stringify({ token: { expires_at: expires, issued_at: new Date().toISOString(), methods, user: { id: 'user-1', name: 'user' }, ...scoped } }));
   }
 
   // ---- Nova ----
@@ -260,22 +338,27 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     'OS-EXT-STS:task_state': s.taskState, 'OS-EXT-STS:vm_state': s.status.toLowerCase(),
   });
   const novaNotFound = (id: string): HttpError => new HttpError(404, { itemNotFound: { code: 404, message: `Instance ${id} could not be found.` } });
-  const getServer = (id: string): FakeServer => {
+  /** A member asking for a server of another project gets Nova's 404, as if it did not exist. */
+  const getServer = (id: string, scope: Scope): FakeServer => {
     const s = fake.servers.get(id);
-    if (!s) throw novaNotFound(id);
+    if (!s || !sees(scope, s.projectId)) throw novaNotFound(id);
     return s;
   };
 
-  async function nova(method: string, parts: string[], url: URL, req: IncomingMessage, tokenProject: string): Promise<[number, unknown]> {
+  async function nova(method: string, parts: string[], url: URL, req: IncomingMessage, scope: Scope): Promise<[number, unknown]> {
     if (parts[0] !== 'servers') throw new HttpError(404, { itemNotFound: { code: 404, message: 'Unknown resource' } });
     if (parts.length === 2 && parts[1] === 'detail' && method === 'GET') {
-      const allTenants = url.searchParams.get('all_tenants') === '1' || url.searchParams.get('all_tenants') === 'true';
-      const project = url.searchParams.get('project_id') ?? (allTenants ? undefined : tokenProject);
+      const allTenants = ['1', 'true', 'True'].includes(url.searchParams.get('all_tenants') ?? '');
+      if (allTenants && !isAdmin(scope)) {
+        throw new HttpError(403, { forbidden: { code: 403, message: "Policy doesn't allow os_compute_api:servers:detail:get_all_tenants to be performed." } });
+      }
+      // Without all_tenants Nova ignores project_id/tenant_id and lists the token's project.
+      const project = allTenants ? url.searchParams.get('project_id') ?? url.searchParams.get('tenant_id') ?? undefined : scope.projectId;
       const all = [...fake.servers.values()].filter((s) => !project || s.projectId === project);
       const { rows, full, limit } = page(all, url.searchParams, 1000, 1000);
       return [200, { servers: rows.map(serverBody), servers_links: nextLinks(url, rows, full, limit) }];
     }
-    const server = getServer(parts[1]);
+    const server = getServer(parts[1], scope);
     if (parts.length === 2 && method === 'GET') {
       if (server.busyFor > 0 && --server.busyFor === 0) server.taskState = null;
       return [200, { server: serverBody(server) }];
@@ -297,6 +380,14 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       }
       server.status = 'SHELVED_OFFLOADED';
       server.updated = nowIso();
+      // Nova snapshots the server into its project; the image inherits the base image's properties.
+      const base = server.imageId ? fake.images.get(server.imageId) : undefined;
+      const snapshot = fake.addImage({
+        name: `${server.name}-shelved`, owner: server.projectId, visibility: 'private',
+        diskFormat: base?.diskFormat ?? 'qcow2', containerFormat: base?.containerFormat ?? 'bare',
+        properties: { ...base?.properties, image_type: 'snapshot', instance_uuid: server.id, ...(base ? { base_image_ref: base.id } : {}), user_id: server.userId },
+      });
+      server.shelvedImageId = snapshot.id;
       server.actions.push({ action: 'shelve', startTime: nowIso() });
       return [202, undefined];
     }
@@ -316,6 +407,7 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
 
   function deleteServerCascade(server: FakeServer): void {
     fake.servers.delete(server.id);
+    if (server.shelvedImageId) fake.images.delete(server.shelvedImageId);
     for (const port of [...fake.ports.values()]) {
       if (port.deviceId === server.id) deletePortCascade(port);
     }
@@ -332,18 +424,24 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
   const imageBody = (i: FakeImage): unknown => ({
     ...i.properties, id: i.id, name: i.name, status: i.status, visibility: i.visibility, owner: i.owner, protected: i.protected,
     disk_format: i.diskFormat, container_format: i.containerFormat, checksum: i.checksum ?? null, os_hash_algo: i.sha512 ? 'sha512' : null,
-    os_hash_value: i.sha512 ?? null, size: i.size ?? null, created_at: noMs(i.created), updated_at: noMs(i.updated), tags: [],
+    os_hash_value: i.sha512 ?? null, size: i.size ?? null, os_hidden: i.hidden === true, created_at: noMs(i.created), updated_at: noMs(i.updated), tags: [],
     self: `/v2/images/${i.id}`, file: `/v2/images/${i.id}/file`, schema: '/v2/schemas/image',
   });
   const glanceError = (status: number, message: string): HttpError => new HttpError(status, { message, code: status, title: status === 404 ? 'Not Found' : 'Error' });
 
-  async function glance(method: string, parts: string[], url: URL, req: IncomingMessage, tokenProject: string): Promise<[number, unknown]> {
+  /** Private and shared images are visible to their owner (and admins) only. */
+  const seesImage = (scope: Scope, i: FakeImage): boolean => sees(scope, i.owner) || i.visibility === 'public' || i.visibility === 'community';
+
+  async function glance(method: string, parts: string[], url: URL, req: IncomingMessage, scope: Scope): Promise<[number, unknown]> {
+    const tokenProject = scope.projectId ?? '';
     if (parts[0] !== 'v2' || parts[1] !== 'images') throw glanceError(404, 'Not Found');
     if (parts.length === 2 && method === 'GET') {
       const q = url.searchParams;
       const visibility = q.get('visibility');
+      const hidden = q.get('os_hidden') === 'true';
       const all = [...fake.images.values()].filter(
         (i) =>
+          seesImage(scope, i) && (i.hidden === true) === hidden &&
           (visibility === 'all' || (visibility ? i.visibility === visibility : i.visibility !== 'community')) &&
           (!q.get('name') || i.name === q.get('name')) &&
           (!q.get('owner') || i.owner === q.get('owner')),
@@ -367,7 +465,8 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       return [201, imageBody(image)];
     }
     const image = fake.images.get(parts[2]);
-    if (!image) throw glanceError(404, `No image found with ID ${parts[2]}`);
+    if (!image || !seesImage(scope, image)) throw glanceError(404, `No image found with ID ${parts[2]}`);
+    if (method !== 'GET' && !sees(scope, image.owner)) throw glanceError(403, 'You are not permitted to modify this image.');
     if (parts.length === 3 && method === 'GET') return [200, imageBody(image)];
     if (parts.length === 3 && method === 'DELETE') {
       if (image.protected) throw glanceError(403, `Image ${image.id} is protected and cannot be deleted.`);
@@ -386,6 +485,7 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
           if (!['public', 'private', 'shared', 'community'].includes(String(op.value))) throw glanceError(400, `Invalid visibility value: ${String(op.value)}`);
           next.visibility = String(op.value);
         } else if (key === 'protected') next.protected = op.value === true;
+        else if (key === 'os_hidden') next.hidden = op.value === true;
         else if (op.op === 'remove') {
           if (!(key in next.properties)) throw glanceError(409, `Property ${key} does not exist.`);
           delete next.properties[key];
@@ -420,22 +520,49 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     attachments: v.attachedTo.map((serverId) => ({ server_id: serverId, volume_id: v.id, attachment_id: `att-${serverId}` })),
   });
 
-  function cinder(method: string, parts: string[], url: URL): [number, unknown] {
-    // parts: [projectId, 'volumes', ...]
+  const snapshotBody = (s: FakeVolumeSnapshot): unknown => ({
+    id: s.id, name: s.name, status: s.status, volume_id: s.volumeId, size: 1, 'os-extended-snapshot-attributes:project_id': s.projectId, metadata: {},
+  });
+
+  /** Listing filter: an admin may ask for all projects (and narrow to one); Cinder silently gives a member its own. */
+  const cinderProject = (url: URL, scope: Scope): string | undefined => {
+    if (!isAdmin(scope)) return scope.projectId ?? '';
+    const allTenants = ['1', 'true', 'True'].includes(url.searchParams.get('all_tenants') ?? '');
+    return url.searchParams.get('project_id') ?? (allTenants ? undefined : scope.projectId);
+  };
+
+  function cinder(method: string, parts: string[], url: URL, scope: Scope): [number, unknown] {
+    // parts: [projectId, 'volumes' | 'snapshots', ...]
+    if (parts[1] === 'snapshots') {
+      if (parts[2] === 'detail' && method === 'GET') {
+        const project = cinderProject(url, scope);
+        const all = [...fake.volumeSnapshots.values()].filter((v) => !project || v.projectId === project);
+        const { rows, full, limit } = page(all, url.searchParams, 1000, 1000);
+        return [200, { snapshots: rows.map(snapshotBody), snapshots_links: nextLinks(url, rows, full, limit) }];
+      }
+      const snapshot = fake.volumeSnapshots.get(parts[2]);
+      if (!snapshot || !sees(scope, snapshot.projectId)) throw new HttpError(404, { itemNotFound: { code: 404, message: `Snapshot ${parts[2]} could not be found.` } });
+      if (method === 'GET') return [200, { snapshot: snapshotBody(snapshot) }];
+      if (method === 'DELETE') {
+        fake.volumeSnapshots.delete(snapshot.id);
+        return [202, undefined];
+      }
+      throw new HttpError(405, { badRequest: { code: 405, message: 'Method not allowed' } });
+    }
     if (parts[1] !== 'volumes') throw new HttpError(404, { itemNotFound: { code: 404, message: 'Unknown resource' } });
     if (parts[2] === 'detail' && method === 'GET') {
-      const allTenants = url.searchParams.get('all_tenants') === '1';
-      const project = url.searchParams.get('project_id') ?? (allTenants ? undefined : parts[0]);
+      const project = cinderProject(url, scope);
       const all = [...fake.volumes.values()].filter((v) => !project || v.projectId === project);
       const { rows, full, limit } = page(all, url.searchParams, 1000, 1000);
       return [200, { volumes: rows.map(volumeBody), volumes_links: nextLinks(url, rows, full, limit) }];
     }
     const volume = fake.volumes.get(parts[2]);
-    if (!volume) throw new HttpError(404, { itemNotFound: { code: 404, message: `Volume ${parts[2]} could not be found.` } });
+    if (!volume || !sees(scope, volume.projectId)) throw new HttpError(404, { itemNotFound: { code: 404, message: `Volume ${parts[2]} could not be found.` } });
     if (method === 'GET') return [200, { volume: volumeBody(volume) }];
     if (method === 'DELETE') {
       const deletable = ['available', 'error', 'error_restoring', 'error_extending', 'error_managing'];
-      if (!deletable.includes(volume.status) || volume.attachedTo.length > 0) {
+      const snapshots = [...fake.volumeSnapshots.values()].some((x) => x.volumeId === volume.id);
+      if (!deletable.includes(volume.status) || volume.attachedTo.length > 0 || snapshots) {
         throw new HttpError(400, { badRequest: { code: 400, message: 'Invalid volume: Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.' } });
       }
       fake.volumes.delete(volume.id);
@@ -453,7 +580,12 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     for (const fip of fake.floatingIps.values()) if (fip.portId === port.id) fip.portId = null;
   }
 
-  async function neutron(method: string, parts: string[], url: URL, req: IncomingMessage): Promise<[number, unknown]> {
+  /** Neutron's own ports of a router gateway or a floating IP go with their router or floating IP. */
+  function deleteOwnedPorts(owner: string, deviceId: string): void {
+    for (const p of [...fake.ports.values()]) if (p.deviceOwner === owner && p.deviceId === deviceId) fake.ports.delete(p.id);
+  }
+
+  async function neutron(method: string, parts: string[], url: URL, req: IncomingMessage, scope: Scope): Promise<[number, unknown]> {
     if (parts[0] !== 'v2.0') throw neutronError(404, 'HTTPNotFound', 'The resource could not be found.');
     const collection = parts[1];
     const q = url.searchParams;
@@ -462,16 +594,25 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       ports: () => [...fake.ports.values()],
       routers: () => [...fake.routers.values()],
       networks: () => [...fake.networks.values()],
+      'security-groups': () => [...fake.securityGroups.values()],
     };
     const render: Record<string, (x: never) => unknown> = {
       floatingips: (f: FakeFloatingIp) => ({ id: f.id, floating_ip_address: f.address, project_id: f.projectId, tenant_id: f.projectId, port_id: f.portId, status: f.portId ? 'ACTIVE' : 'DOWN' }),
-      ports: (p: FakePort) => ({ id: p.id, name: p.name, project_id: p.projectId, tenant_id: p.projectId, network_id: p.networkId, device_owner: p.deviceOwner, device_id: p.deviceId, fixed_ips: [] }),
-      routers: (r: FakeRouter) => ({ id: r.id, name: r.name, project_id: r.projectId, tenant_id: r.projectId, status: 'ACTIVE', external_gateway_info: null }),
+      ports: (p: FakePort) => ({ id: p.id, name: p.name, project_id: p.projectId, tenant_id: p.projectId, network_id: p.networkId, device_owner: p.deviceOwner, device_id: p.deviceId, fixed_ips: [], security_groups: p.securityGroups ?? [] }),
+      routers: (r: FakeRouter) => ({ id: r.id, name: r.name, project_id: r.projectId, tenant_id: r.projectId, status: 'ACTIVE', external_gateway_info: r.externalNetworkId ? { network_id: r.externalNetworkId, enable_snat: true } : null }),
+      'security-groups': (g: FakeSecurityGroup) => ({ id: g.id, name: g.name, description: g.description, project_id: g.projectId, tenant_id: g.projectId, security_group_rules: [] }),
       networks: (n: FakeNetwork) => ({ id: n.id, name: n.name, project_id: n.projectId, tenant_id: n.projectId, shared: n.shared, status: 'ACTIVE', subnets: [] }),
     };
     if (!lists[collection]) throw neutronError(404, 'HTTPNotFound', 'The resource could not be found.');
-    const noun = { floatingips: 'Floating IP', ports: 'Port', routers: 'Router', networks: 'Network' }[collection] ?? collection;
+    const noun = { floatingips: 'Floating IP', ports: 'Port', routers: 'Router', networks: 'Network', 'security-groups': 'Security group' }[collection] ?? collection;
+    // A member sees its own project's resources (and shared networks); an admin sees all.
+    const visible = (x: { projectId?: string; shared?: boolean }): boolean => sees(scope, x.projectId ?? '') || x.shared === true;
     if (parts.length === 2 && method === 'GET') {
+      // Listing security groups creates the asked-for (or the token's) project's default group, as Neutron does.
+      if (collection === 'security-groups') {
+        const project = q.get('project_id') ?? q.get('tenant_id') ?? scope.projectId;
+        if (project && sees(scope, project)) fake.defaultSecurityGroup(project);
+      }
       const filters: [string, (x: Record<string, unknown>) => unknown][] = [
         ['project_id', (x) => x.projectId],
         ['tenant_id', (x) => x.projectId],
@@ -479,12 +620,13 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
         ['device_id', (x) => x.deviceId],
         ['device_owner', (x) => x.deviceOwner],
       ];
-      const all = lists[collection]().filter((item) => filters.every(([key, get]) => !q.get(key) || get(item as never) === q.get(key)));
+      const all = lists[collection]().filter((item) => visible(item as never) && filters.every(([key, get]) => !q.get(key) || get(item as never) === q.get(key)));
       const { rows, full, limit } = q.get('limit') ? page(all, q, 1000, 1000) : { rows: all, full: false, limit: 0 };
-      return [200, { [collection]: rows.map((r) => render[collection](r as never)), [`${collection}_links`]: nextLinks(url, rows, full, limit) }];
+      const key = collection.replace('-', '_');
+      return [200, { [key]: rows.map((r) => render[collection](r as never)), [`${key}_links`]: nextLinks(url, rows, full, limit) }];
     }
     const id = parts[2];
-    const item = lists[collection]().find((x) => x.id === id);
+    const item = lists[collection]().find((x) => x.id === id && visible(x as never));
     if (!item) throw neutronError(404, `${noun.replace(/ /g, '')}NotFound`, `${noun} ${id} could not be found.`);
     if (collection === 'routers' && parts[3] === 'remove_router_interface' && method === 'PUT') {
       const body = json(await readBody(req)) as { port_id?: string; subnet_id?: string };
@@ -493,7 +635,7 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       fake.ports.delete(port.id);
       return [200, { id, port_id: port.id, subnet_id: 'subnet', project_id: port.projectId }];
     }
-    if (parts.length === 3 && method === 'GET') return [200, { [collection.replace(/s$/, '')]: render[collection](item as never) }];
+    if (parts.length === 3 && method === 'GET') return [200, { [collection.replace('-', '_').replace(/s$/, '')]: render[collection](item as never) }];
     if (parts.length === 3 && method === 'DELETE') {
       if (collection === 'ports') {
         const port = item as FakePort;
@@ -502,6 +644,12 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       } else if (collection === 'routers') {
         if ([...fake.ports.values()].some((p) => p.deviceId === id && ROUTER_PORT.has(p.deviceOwner))) throw neutronError(409, 'RouterInUse', `Router ${id} still has ports`);
         fake.routers.delete(id);
+        deleteOwnedPorts('network:router_gateway', id);
+      } else if (collection === 'security-groups') {
+        const group = item as FakeSecurityGroup;
+        if (group.name === 'default' && !isAdmin(scope)) throw neutronError(409, 'SecurityGroupCannotRemoveDefault', 'Insufficient rights for removing default security group.');
+        if ([...fake.ports.values()].some((p) => p.securityGroups?.includes(id))) throw neutronError(409, 'SecurityGroupInUse', `Security Group ${id} in use.`);
+        fake.securityGroups.delete(id);
       } else if (collection === 'networks') {
         const ports = [...fake.ports.values()].filter((p) => p.networkId === id);
         if (ports.some((p) => p.deviceOwner !== 'network:dhcp')) throw neutronError(409, 'NetworkInUse', `Unable to complete operation on network ${id}. There are one or more ports still in use on the network.`);
@@ -509,6 +657,7 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
         fake.networks.delete(id);
       } else {
         fake.floatingIps.delete(id);
+        deleteOwnedPorts('network:floatingip', id);
       }
       return [204, undefined];
     }
@@ -516,8 +665,12 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
   }
 
   // ---- Swift ----
-  function swift(method: string, parts: string[], url: URL): [number, unknown, string?] {
+  function swift(method: string, parts: string[], url: URL, scope: Scope): [number, unknown, string?] {
     const project = parts[0].replace(/^AUTH_/, '');
+    // keystoneauth: a token reaches its own project's account, or any with the reseller admin role.
+    if (project !== scope.projectId && !scope.roles.some((r) => r.toLowerCase() === 'reselleradmin')) {
+      return [403, undefined, '<html><h1>Forbidden</h1><p>Access was denied to this resource.</p></html>'];
+    }
     const account = fake.objects.get(project) ?? new Map<string, Map<string, Buffer>>();
     const q = url.searchParams;
     const limit = Math.min(Number(q.get('limit') ?? 10000) || 10000, 10000);
@@ -542,6 +695,11 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       return [204, undefined];
     }
     const name = parts.slice(2).map(decodeURIComponent).join('/');
+    if (method === 'GET' || method === 'HEAD') {
+      const data = objects.get(name);
+      if (!data) return [404, undefined, '<html><h1>Not Found</h1><p>The resource could not be found.</p></html>'];
+      return [200, undefined, data.toString('utf8')];
+    }
     if (method === 'DELETE') {
       if (!objects.delete(name)) return [404, undefined, '<html><h1>Not Found</h1><p>The resource could not be found.</p></html>'];
       return [204, undefined];
@@ -557,16 +715,16 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
     const [service, ...rest] = url.pathname.split('/').filter(Boolean);
     if (service === 'identity' && url.pathname === '/identity/v3/auth/tokens' && method === 'POST') return keystone(req, res);
     const token = tokens.get(String(req.headers['x-auth-token'] ?? ''));
-    if (!token || token.expiresAt < Date.now()) {
+    if (!token || token.expiresAt < Date.now() || !token.projectId) {
       req.resume();
       throw new HttpError(401, { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } });
     }
     let result: [number, unknown, string?];
-    if (service === 'compute' && rest[0] === 'v2.1') result = await nova(method, rest.slice(1), url, req, token.projectId);
-    else if (service === 'image') result = await glance(method, rest, url, req, token.projectId);
-    else if (service === 'volume' && rest[0] === 'v3') result = cinder(method, rest.slice(1), url);
-    else if (service === 'network') result = await neutron(method, rest, url, req);
-    else if (service === 'object' && rest[0] === 'v1' && rest[1]) result = swift(method, rest.slice(1), url);
+    if (service === 'compute' && rest[0] === 'v2.1') result = await nova(method, rest.slice(1), url, req, token);
+    else if (service === 'image') result = await glance(method, rest, url, req, token);
+    else if (service === 'volume' && rest[0] === 'v3') result = cinder(method, rest.slice(1), url, token);
+    else if (service === 'network') result = await neutron(method, rest, url, req, token);
+    else if (service === 'object' && rest[0] === 'v1' && rest[1]) result = swift(method, rest.slice(1), url, token);
     else throw new HttpError(404, { error: { code: 404, message: `no such endpoint ${url.pathname}` } });
     const [status, body, text] = result;
     if (text !== undefined) {
