@@ -91,18 +91,15 @@ export function createJiraBugTracker(options: JiraTrackerOptions): BugTracker {
       if (!key) return bug((await call<{ key: string }>(what, create)).key);
       const s = await session();
       const jql = `project = ${project} AND labels = ${jqlString(refLabel(key))} ORDER BY created ASC`;
-      let uncertain = false;
-      const { value } = await createOnce<{ key: string }>({
-        // After a lost answer, Cloud's index may not show the new bug yet: search a few times.
-        find: async () => (await (uncertain ? searchUntilFound(s, jql, ['summary'], retry) : searchIssues(s, jql, ['summary'], 1)))[0],
-        create: () => create(s).catch((err: unknown) => {
-          uncertain ||= isUncertainWrite(err);
-          throw err;
-        }),
+      const { value, created } = await createOnce<{ key: string }>({
+        // Cloud's index may not show a bug filed moments ago (by a lost answer or an earlier
+        // attempt): there, the ref label is searched a few times before a bug is filed.
+        find: async () => (await searchUntilFound(s, jql, ['summary'], retry))[0],
+        create: () => create(s),
         // On Cloud a miss after a lost answer is not proof: fail (retryable) rather than file twice.
         retries: s.deployment === 'cloud' ? 0 : 2,
       }).catch(translated(what));
-      return bug(value.key);
+      return created ? bug(value.key) : { ...bug(value.key), existed: true };
     },
     async mentions(id, key) {
       checkId(id);

@@ -20,7 +20,8 @@ export interface BugTracker {
   readonly kind: 'jira' | 'github';
   /** The newest open bug labelled with the stream key, if any. */
   findOpen(streamKey: string): Promise<TrackerBug | undefined>;
-  file(streamKey: string, title: string, body: string, key?: string): Promise<TrackerBug>;
+  /** Files a bug; with `key`, a bug already filed under that key is returned instead, with `existed: true`. */
+  file(streamKey: string, title: string, body: string, key?: string): Promise<TrackerBug & { existed?: boolean }>;
   /** Adds a comment; skipped when `key` already appears on the bug. Returns whether it commented. */
   comment(id: string, body: string, key?: string): Promise<boolean>;
   /** Comments (deduplicated by `key`) and closes; a closed bug is left alone. Returns whether it closed. */
