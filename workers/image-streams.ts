@@ -36,7 +36,11 @@ export function buildImageActivityDeps(
       if (!jira) throw new ImageWiringError(`${field}: a JIRA tracker needs the JIRA connection in release.jira (url, userEnv, tokenEnv)`);
       const wiring = jiraConnectionFromEnv(jira, env);
       if (!wiring.ok) throw new ImageWiringError(`${field}: the JIRA credentials are missing: ${wiring.problem}`);
-      trackers[stream.name] = createJiraBugTracker({ project: tracker.project, connection: wiring.connection, labelPrefix: tracker.label ? `${tracker.label}-` : undefined });
+      trackers[stream.name] = createJiraBugTracker({
+        project: tracker.project, connection: wiring.connection, labelPrefix: tracker.label ? `${tracker.label}-` : undefined,
+        ...(tracker.issueType ? { issueType: tracker.issueType } : {}),
+        ...(tracker.components ? { fields: { components: tracker.components.map((name) => ({ name })) } } : {}),
+      });
     } else if (tracker?.kind === 'github') {
       const github = loaded.config.release?.github;
       const tokenEnv = github?.tokenEnv ?? 'GITHUB_TOKEN';
