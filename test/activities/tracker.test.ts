@@ -122,3 +122,18 @@ it('rejects a stream name that cannot be a label, naming it', async () => {
   await expect(a.reportBuildFailure({ stream: 'bad stream', buildId: 'x-1', title: 't', body: 'b' }))
     .rejects.toMatchObject({ type: 'InvalidName', nonRetryable: true, message: expect.stringContaining('invalid stream key "bad stream"') });
 });
+
+it('fails a close that JIRA leaves open non-retryably, naming the transition and the status', async () => {
+  const reopening = await startFakeJira({ tokens: { [PAT]: 'imagebot' }, projects: ['ATMO'], workflow: 'reopens' });
+  try {
+    const a = createTrackerActivities({
+      trackers: { atomic: createJiraBugTracker({ project: 'ATMO', connection: { baseUrl: reopening.url, token: PAT, retryBaseDelayMs: 5 } }) },
+    });
+    await a.reportBuildFailure({ stream: 'atomic', buildId: 'atomic-1', title: 'failing', body: 'red' });
+    await expect(a.reportBuildSuccess({ stream: 'atomic', buildId: 'atomic-2', comment: 'green' })).rejects.toMatchObject({
+      type: 'JiraTransition', nonRetryable: true, message: 'transition "Done" (id 31) left JIRA issue ATMO-1 in status "To Do" (category To Do), not in a Done-category status',
+    });
+  } finally {
+    await reopening.close();
+  }
+});

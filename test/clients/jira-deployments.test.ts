@@ -119,6 +119,14 @@ describe('Jira Cloud specifics', () => {
     expect((err as Error).message).toContain('Please migrate to the /rest/api/3/search/jql API');
   });
 
+  it('gets 401 for an API token sent as Bearer (deployment set to datacenter by mistake)', async () => {
+    const t = createJiraReleaseTracker({ baseUrl: jira.url, deployment: 'datacenter', token: API_TOKEN, ...fast });
+    const err = await t.ensureVersion('ATMO', 'v53').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthError);
+    expect(jira.requests.at(-1)).toMatchObject({ authorization: 'bearer' });
+    expect((err as Error).message).not.toContain(API_TOKEN);
+  });
+
   it('rejects a bad API token as an AuthError without the token in it', async () => {
     const t = createJiraReleaseTracker({ baseUrl: jira.url, email: EMAIL, token: 'wrong-token-999', ...fast });
     const err = await t.ensureVersion('ATMO', 'v52').catch((e: unknown) => e);
