@@ -126,6 +126,7 @@ export function createImageActivities(deps: ImageActivityDeps) {
       baseRelease: image.baseRelease,
       status: 'published',
       glanceImageId: image.glanceImageId ?? null,
+      ...(image.glanceImageId ? { glanceCloud: image.glanceCloud ?? null } : {}),
       files: image.artifacts.map((a) => {
         const path = `${stream}/${image.id}/${a.name}`;
         const encoded = path.split('/').map(encodeURIComponent).join('/');

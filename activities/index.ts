@@ -1,6 +1,7 @@
 // The activities every worker registers. Each outside system contributes one factory
 // (createGitActivities(deps), createJiraActivities(deps) …); this file spreads them.
 import { createImageActivities, type ImageActivityDeps } from './images.js';
+import { createImageGlanceActivities, type ImageGlanceDeps } from './image-glance.js';
 import { createOpenStackActivities, type OpenStackActivityDeps } from './openstack.js';
 import { createAllocationActivities, type AllocationActivityDeps } from './allocations.js';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify.js';
@@ -20,6 +21,8 @@ export interface ActivityDeps {
   release?: ReleaseActivityDeps;
   /** Image pipeline: command runner, site writer, work dir (absent when `images:` is not configured). */
   images?: ImageActivityDeps;
+  /** Glance uploads of published images (present when a stream has `glance.enabled` and `openstack:` is configured). */
+  imageGlance?: ImageGlanceDeps;
   /** stream name → its failure tracker (streams without one are left out). */
   trackers?: Record<string, BugTracker>;
   /** Where image pipeline events go (null: nowhere). */
@@ -39,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createReleaseActivities(deps.release ?? {}),
     ...(deps.images ? createImageActivities(deps.images) : {}),
+    ...(deps.imageGlance ? createImageGlanceActivities(deps.imageGlance) : {}),
     ...createTrackerActivities({ trackers: deps.trackers ?? {} }),
     ...createWebhookActivities({ poster: deps.webhooks ?? null }),
     ...(deps.openstack ? createOpenStackActivities(deps.openstack) : {}),

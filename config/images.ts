@@ -64,6 +64,8 @@ const glanceSchema = z.strictObject({
   enabled: z.boolean({ error: 'must be true or false' }),
   /** Glance visibility of uploaded images (default private). */
   visibility: z.enum(['private', 'shared', 'community', 'public'], { error: 'must be one of private, shared, community, public' }).default('private'),
+  /** What a revoke does to the Glance copy: deactivate it (needs the admin role under Glance's default policy) or keep it. */
+  onRevoke: z.enum(['deactivate', 'keep'], { error: 'must be deactivate or keep' }).default('deactivate'),
 });
 
 const streamSchema = z
@@ -142,7 +144,7 @@ export function imageStreamSettings(stream: ImageStreamConfig): ImageStreamSetti
     tests: stream.tests.map((t) => ({ name: t.name, command: [...t.command], advisory: t.advisory, timeoutMs: parseDuration(t.timeout) })),
     keepBuilds: stream.keepBuilds,
     tracker: stream.tracker ? { ...stream.tracker } : null,
-    glance: stream.glance?.enabled ? { visibility: stream.glance.visibility } : null,
+    glance: stream.glance?.enabled ? { visibility: stream.glance.visibility, onRevoke: stream.glance.onRevoke } : null,
     ...(stream.timeouts ? {
       activityTimeouts: {
         ...(stream.timeouts.heartbeat ? { heartbeatMs: parseDuration(stream.timeouts.heartbeat) } : {}),

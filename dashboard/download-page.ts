@@ -74,7 +74,10 @@ function staleBanner(feed: StreamFeed): string {
 
 function imageArticle(stream: string, image: FeedImage): string {
   const id = `${anchor(stream)}-current`;
-  const glance = image.glanceImageId ? `<dt>Glance image id</dt><dd><code>${escapeHtml(image.glanceImageId)}</code></dd>` : '';
+  const where = image.glanceCloud ? ` (${escapeHtml(image.glanceCloud)})` : '';
+  const glance = image.glanceImageId
+    ? `<dt>Launch in OpenStack${where}</dt><dd>Glance image id <code>${escapeHtml(image.glanceImageId)}</code></dd>`
+    : '';
   const rows = image.files
     .map(
       (f) =>

@@ -1,6 +1,6 @@
 import { type ActivityDeps } from '../activities/index.js';
 import { type LoadedConfig } from '../config/load.js';
-import { buildImageActivityDeps } from './image-streams.js';
+import { buildImageActivityDeps, ImageWiringError } from './image-streams.js';
 import { buildLifecycleActivityDeps } from './lifecycle.js';
 import { buildReleaseActivityDeps } from './release-deps.js';
 
@@ -13,9 +13,23 @@ export function buildActivityDeps(
   loaded: Pick<LoadedConfig, 'config' | 'baseDir'>,
   env: Record<string, string | undefined> = process.env,
 ): ActivityDeps {
-  return {
+  const deps: ActivityDeps = {
     ...buildImageActivityDeps(loaded, env),
     ...buildLifecycleActivityDeps(loaded, env),
     ...buildReleaseActivityDeps(loaded, env),
   };
+  const glanceStream = (loaded.config.images?.streams ?? []).findIndex((s) => s.glance?.enabled);
+  if (glanceStream >= 0 && deps.images) {
+    const { openstack } = loaded.config;
+    if (!openstack || !deps.openstack) {
+      throw new ImageWiringError(`images.streams[${glanceStream}].glance: uploading to Glance needs the openstack: section (authUrl, auth)`);
+    }
+    deps.imageGlance = {
+      cloud: deps.openstack.cloud,
+      workDir: deps.images.workDir,
+      siteDir: deps.images.site.siteDir,
+      cloudLabel: openstack.region ?? new URL(openstack.authUrl).host,
+    };
+  }
+  return deps;
 }

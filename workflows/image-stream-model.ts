@@ -108,6 +108,10 @@ export interface BuildListEntry {
   artifacts: { file: string; sha256: string; size: number }[];
   reason: string | null;
   trackerUrl: string | null;
+  /** The Glance copy, when the image was uploaded (`withdrawn` after a revoke). */
+  glance?: { imageId: string; cloud: string | null; withdrawn: string | null } | null;
+  /** Why the Glance upload or withdrawal did not happen. */
+  glanceProblem?: string | null;
 }
 
 /** What the `status` query returns. */
@@ -177,7 +181,10 @@ export function pageInput(state: StreamState, warnings: { stale: string | null; 
   return {
     stream: state.stream,
     image: published
-      ? { id: published.id, startedAt: published.startedAt, baseRelease: published.baseRelease, artifacts: published.artifacts, glanceImageId: published.glanceImageId }
+      ? {
+        id: published.id, startedAt: published.startedAt, baseRelease: published.baseRelease, artifacts: published.artifacts, glanceImageId: published.glanceImageId,
+        ...(published.glanceCloud ? { glanceCloud: published.glanceCloud } : {}),
+      }
       : null,
     stale: state.stale,
     trackerUrl: state.stale || !published ? state.trackerUrl : null,
@@ -198,6 +205,8 @@ export function listEntry(b: BuildRecord): BuildListEntry {
     artifacts: b.artifacts.map((a) => ({ file: a.name, sha256: a.sha256, size: a.size })),
     reason: b.reason ?? null,
     trackerUrl: b.trackerUrl ?? null,
+    ...(b.glanceImageId ? { glance: { imageId: b.glanceImageId, cloud: b.glanceCloud ?? null, withdrawn: b.glanceWithdrawn ?? null } } : {}),
+    ...(b.glanceProblem ? { glanceProblem: b.glanceProblem } : {}),
   };
 }
 

@@ -12,11 +12,13 @@ import {
   defineSignal,
   defineUpdate,
   executeChild,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ImageActivities } from '../activities/images.js';
+import type { ImageGlanceActivities } from '../activities/image-glance.js';
 import type { WebhookActivities } from '../activities/webhooks.js';
 import { nightlyBuild } from './nightly-build.js';
 import { type BuildRecord, type ImageStreamSettings, type StreamState, imageIdFor } from './image-types.js';
@@ -44,6 +46,11 @@ export const resumeUpdate = defineUpdate<{ paused: boolean; changed: boolean }, 
 const publishActivities = (settings: ImageStreamSettings) => proxyActivities<ImageActivities>({
   startToCloseTimeout: settings.activityTimeouts?.publishMs ?? '30 minutes',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 10 },
+});
+/** Glance upload of the image being published (and deactivation of a revoked one). */
+const glanceActivities = (settings: ImageStreamSettings) => proxyActivities<ImageGlanceActivities>({
+  startToCloseTimeout: settings.activityTimeouts?.publishMs ?? '30 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },
 });
 const { postImageEvent } = proxyActivities<WebhookActivities>({
   startToCloseTimeout: '1 minute',
@@ -110,11 +117,49 @@ export async function imageStream(input: ImageStreamInput): Promise<void> {
     tail = run.catch(() => undefined);
     return track(run);
   };
-  const publishNow = (imageId: string): Promise<{ published: string }> =>
-    changePage((st) => ({ state: applyPublish(st, imageId, iso()), result: { published: imageId }, stale: null, revoke: null })).then((r) => {
+  const setBuild = (imageId: string, change: Partial<BuildRecord>): void => {
+    s = { ...s, builds: s.builds.map((b) => (b.id === imageId ? { ...b, ...change } : b)) };
+  };
+  /**
+   * Uploads an image to Glance before it goes on the page, so the page can name its Glance id.
+   * A failed upload does not stop the publish: the image is published without a Glance copy and
+   * the build record says why.
+   */
+  const ensureInGlance = async (imageId: string): Promise<void> => {
+    if (!settings.glance || !patched('glance-upload')) return;
+    const build = s.builds.find((b) => b.id === imageId);
+    if (!build || build.glanceImageId || build.status === 'revoked') return;
+    try {
+      const r = await glanceActivities(settings).uploadStreamImage({
+        stream: s.stream, imageId, baseRelease: build.baseRelease, artifacts: build.artifacts, visibility: settings.glance.visibility,
+      });
+      setBuild(imageId, { glanceImageId: r.glanceImageId, ...(r.cloud ? { glanceCloud: r.cloud } : {}), glanceProblem: undefined });
+    } catch (error) {
+      setBuild(imageId, { glanceProblem: `not uploaded to Glance: ${message(error)}` });
+    }
+  };
+  /** After a revoke: deactivate the revoked image's Glance copy (unless configured to keep it). */
+  const withdrawFromGlance = async (imageId: string): Promise<void> => {
+    const build = s.builds.find((b) => b.id === imageId);
+    if (!build?.glanceImageId || !settings.glance || !patched('glance-withdraw')) return;
+    if (settings.glance.onRevoke === 'keep') {
+      setBuild(imageId, { glanceWithdrawn: 'kept' });
+      return;
+    }
+    try {
+      const r = await glanceActivities(settings).withdrawStreamImage({ glanceImageId: build.glanceImageId });
+      setBuild(imageId, { glanceWithdrawn: r.outcome, ...(r.message ? { glanceProblem: r.message } : {}) });
+    } catch (error) {
+      setBuild(imageId, { glanceProblem: `the Glance copy ${build.glanceImageId} could not be deactivated: ${message(error)}` });
+    }
+  };
+  const publishNow = async (imageId: string): Promise<{ published: string }> => {
+    await ensureInGlance(imageId);
+    return changePage((st) => ({ state: applyPublish(st, imageId, iso()), result: { published: imageId }, stale: null, revoke: null })).then((r) => {
       emit('published', imageId, { previous: s.previousPublished.at(-1) ?? null });
       return r;
     });
+  };
 
   function enqueue(trigger: QueuedBuild['trigger'], ref?: string): string {
     const ids = [...s.builds.map((b) => b.id), ...s.revokedIds];
@@ -156,6 +201,7 @@ export async function imageStream(input: ImageStreamInput): Promise<void> {
     const d = publishDecision(s, iso(t), settings.onNoPass);
     try {
       if (d.kind === 'publish') {
+        await ensureInGlance(d.image.id);
         await changePage((st) => ({ state: advance(applyPublish(st, d.image.id, iso(t))), result: null, stale: null, revoke: null }));
         emit('published', d.image.id, { previous: d.replaces });
       } else {
@@ -213,11 +259,15 @@ export async function imageStream(input: ImageStreamInput): Promise<void> {
   }, { validator: (request) => orReject(validateManualFail(s, request)) });
   setHandler(revokeUpdate, async (request) => {
     try {
+      // the image that takes over gets its Glance copy before the page names it
+      const fallback = applyRevoke(s, request, iso()).state.publishedId;
+      if (fallback && fallback !== request.imageId) await ensureInGlance(fallback);
       const result = await changePage((st) => {
         const { state, outcome } = applyRevoke(st, request, iso());
         return { state, result: { imageId: request.imageId, published: state.publishedId, warning: outcome.warning }, ...(outcome.kind === 'unchanged' ? {} : { revoke: outcome.warning }) };
       });
       emit('revoked', request.imageId, { reason: request.reason.trim(), published: result.published, warning: result.warning });
+      await withdrawFromGlance(request.imageId);
       return result;
     } catch (e) {
       throw asFailure(e);

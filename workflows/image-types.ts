@@ -50,6 +50,12 @@ export interface BuildRecord {
   reason?: string;
   /** Set when the image was uploaded to OpenStack Glance. */
   glanceImageId?: string;
+  /** The cloud/region label of that Glance (e.g. `RegionOne`). */
+  glanceCloud?: string;
+  /** Why the image has no (or no longer an active) Glance copy, in words for a person. */
+  glanceProblem?: string;
+  /** What became of the Glance copy when the image was revoked. */
+  glanceWithdrawn?: 'deactivated' | 'already' | 'gone' | 'not-permitted' | 'kept';
   /** ISO time of the (first) publish of this image. */
   publishedAt?: string;
   /** ISO time of the revocation. */
@@ -114,6 +120,8 @@ export interface FeedImage {
   baseRelease: string;
   status: 'published';
   glanceImageId: string | null;
+  /** The cloud/region of `glanceImageId`, when known. */
+  glanceCloud?: string | null;
   files: FeedFile[];
 }
 
@@ -153,7 +161,11 @@ export interface ImageStreamSettings {
   keepBuilds: number;
   tracker: ImageTrackerSettings | null;
   /** Upload published images to Glance when set. */
-  glance: { visibility: 'private' | 'shared' | 'community' | 'public' } | null;
+  glance: {
+    visibility: 'private' | 'shared' | 'community' | 'public';
+    /** On revoke: deactivate the Glance copy (default) or keep it launchable. */
+    onRevoke?: 'deactivate' | 'keep';
+  } | null;
   /** Activity timeouts (ms); defaults: heartbeat 1 min for build/test commands, 30 min to publish. */
   activityTimeouts?: { heartbeatMs?: number; publishMs?: number };
 }
@@ -217,7 +229,7 @@ export interface ImageTestsResult {
 export interface PublishImageInput {
   stream: string;
   /** The image to offer (usually the build record), or null when the stream has none to offer. */
-  image: Pick<BuildRecord, 'id' | 'startedAt' | 'baseRelease' | 'artifacts' | 'glanceImageId'> | null;
+  image: Pick<BuildRecord, 'id' | 'startedAt' | 'baseRelease' | 'artifacts' | 'glanceImageId' | 'glanceCloud'> | null;
   stale?: boolean;
   trackerUrl?: string | null;
   /** Every revoked image id of the stream; their dirs are removed from the site. */

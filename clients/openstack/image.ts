@@ -63,6 +63,11 @@ export interface ImageService {
   createImage(image: NewImage, signal?: AbortSignal): Promise<ImageDetail>;
   /** Streams a local file to `PUT /v2/images/{id}/file`. */
   uploadImageFile(id: string, file: string, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<void>;
+  /**
+   * `POST /v2/images/{id}/actions/deactivate` (or `reactivate`): a deactivated image can no longer
+   * be downloaded or booted. Glance's default policy allows it to admins only (403 otherwise).
+   */
+  setImageActive(id: string, active: boolean, signal?: AbortSignal): Promise<void>;
 }
 
 /** Glance's own attributes; every other string attribute is a free-form property. */
@@ -195,6 +200,14 @@ export class GlanceImages implements ImageService {
       idempotent: true,
       signal: options.signal,
       timeoutMs: options.timeoutMs ?? 3_600_000,
+    });
+  }
+
+  async setImageActive(id: string, active: boolean, signal?: AbortSignal): Promise<void> {
+    await this.client.call('POST', `/v2/images/${idSegment('imageId', id)}/actions/${active ? 'reactivate' : 'deactivate'}`, {
+      subject: { resource: 'image', id },
+      idempotent: true,
+      signal,
     });
   }
 }

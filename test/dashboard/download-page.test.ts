@@ -47,7 +47,7 @@ describe('download page', () => {
     expect(html).toContain(`<code class="sha">${'ab'.repeat(32)}</code>`);
     expect(html).toContain('<a href="atomic-host/atomic-host-20250114.2/disk.qcow2" download>disk.qcow2</a>');
     expect(html).toContain('<data value="1536">1.5 KiB</data>');
-    expect(html).toContain('<dt>Glance image id</dt><dd><code>c0ffee-11</code></dd>');
+    expect(html).toContain('<dt>Launch in OpenStack</dt><dd>Glance image id <code>c0ffee-11</code></dd>');
     expect(html).toMatch(/<main>[\s\S]*<\/main>/);
     expect(html).not.toContain('role="alert"');
     expect(html).not.toContain('role="status"');

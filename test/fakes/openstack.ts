@@ -398,6 +398,13 @@ export async function startFakeOpenStack(options: FakeOpenStackOptions = {}): Pr
       Object.assign(image, { ...next, data: image.data, updated: nowIso() });
       return [200, imageBody(image)];
     }
+    if (parts[3] === 'actions' && method === 'POST' && (parts[4] === 'deactivate' || parts[4] === 'reactivate')) {
+      // Glance's default policy: deactivate/reactivate are admin-only; only active/deactivated images move
+      if (tokenProject !== ADMIN_PROJECT) throw glanceError(403, `You are not authorized to complete ${parts[4]} action.`);
+      if (image.status !== 'active' && image.status !== 'deactivated') throw glanceError(403, `Not allowed to ${parts[4]} image in status '${image.status}'`);
+      Object.assign(image, { status: parts[4] === 'deactivate' ? 'deactivated' : 'active', updated: nowIso() });
+      return [204, undefined];
+    }
     if (parts[3] === 'file' && method === 'PUT') {
       if (image.status !== 'queued') throw glanceError(409, `Image status transition from ${image.status} to saving is not allowed`);
       const data = await readBody(req);

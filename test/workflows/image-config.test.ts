@@ -77,7 +77,7 @@ describe('imagesConfigSchema', () => {
       ],
       keepBuilds: 30,
       tracker: { kind: 'jira', project: 'ATMO' },
-      glance: { visibility: 'private' },
+      glance: { visibility: 'private', onRevoke: 'deactivate' },
     });
   });
 
@@ -100,6 +100,7 @@ describe('imagesConfigSchema', () => {
     [{ tracker: { kind: 'github', repo: 'just-a-name' } }, 'streams.0.tracker.repo: must be "owner/name", e.g. fedora/atomic-host'],
     [{ keepBuilds: 0 }, 'streams.0.keepBuilds: must be at least 1'],
     [{ glance: { enabled: 'on' } }, 'streams.0.glance.enabled: must be true or false'],
+    [{ glance: { enabled: true, onRevoke: 'delete' } }, 'streams.0.glance.onRevoke: must be deactivate or keep'],
   ])('rejects %j with a message naming the field', (over, message) => {
     expect(problems(withStream(over))).toEqual([message]);
   });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createActivities } from '../../activities/index.js';
 import { createCommandRunner } from '../../clients/command-runner.js';
 import { createGithubCodeHost } from '../../clients/github.js';
+import { type Cloud } from '../../clients/openstack/index.js';
 import { createSiteWriter } from '../../clients/site.js';
 import { createGithubBugTracker, type BugTracker } from '../../clients/tracker.js';
 import { createWebhookPoster } from '../../clients/webhooks.js';
@@ -58,7 +59,7 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function imageFixture(options: { trackerStreams?: string[]; webhooks?: boolean } = {}): Promise<Fixture> {
+export async function imageFixture(options: { trackerStreams?: string[]; webhooks?: boolean; glance?: { cloud: Cloud; cloudLabel?: string } } = {}): Promise<Fixture> {
   const root = await mkdtemp(join(tmpdir(), 'stratus-image-stream-'));
   const project = join(root, 'project');
   const siteDir = join(root, 'site');
@@ -90,6 +91,7 @@ export async function imageFixture(options: { trackerStreams?: string[]; webhook
       siteBaseUrl: 'https://images.example.org',
       heartbeatIntervalMs: 200,
     },
+    ...(options.glance ? { imageGlance: { cloud: options.glance.cloud, workDir: join(root, 'work'), siteDir, cloudLabel: options.glance.cloudLabel } } : {}),
     trackers,
     webhooks: options.webhooks ? createWebhookPoster({ urls: [webhookUrl] }) : null,
   });
