@@ -2,7 +2,10 @@
 // carry-over at the end, and the release notes from the issues resolved in the version.
 import { ApplicationFailure } from '@temporalio/common';
 import { type JiraVersion, type ReleaseTracker, type ResolvedIssue, type Sprint, type SprintSpec } from '../clients/jira.js';
-import { SprintConflictError, VersionAlreadyReleasedError, VersionNotFoundError } from '../clients/jira-errors.js';
+import {
+  JiraConfigError, JiraNotFoundError, JiraPermissionError, JiraRejectedError, JiraTransitionError, SprintConflictError,
+  VersionAlreadyReleasedError, VersionNotFoundError,
+} from '../clients/jira-errors.js';
 import { renderReleaseNotes } from '../workflows/release-notes.js';
 import { toServiceFailure } from './github.js';
 
@@ -31,7 +34,7 @@ export interface ReleaseJiraVersionInput {
   project: string;
   version: string;
   date: string;
-  /** Move the unresolved issues of `version` to this version first (created if missing). */
+  /** Move the issues of `version` not in a Done-category status to this version (created if missing). */
   moveUnresolvedTo?: string;
 }
 
@@ -73,11 +76,10 @@ export function createJiraActivities({ releaseTracker }: JiraActivityDeps) {
       return guard(async () => ({ sprints: await releaseTracker.ensureSprints(input.board, input.sprints) }));
     },
 
-    /** Moves unresolved issues on (if asked), then marks the version released. Safe to re-run. */
+    /** Marks the version released, moving the issues not done on (if asked) in the same request. Safe to re-run. */
     async releaseJiraVersion(input: ReleaseJiraVersionInput): Promise<ReleaseJiraVersionResult> {
       return guard(async () => {
-        const moved = input.moveUnresolvedTo ? await releaseTracker.moveUnresolvedIssues(input.project, input.version, input.moveUnresolvedTo) : [];
-        const version = await releaseTracker.releaseVersion(input.project, input.version, input.date);
+        const { moved, ...version } = await releaseTracker.releaseVersion(input.project, input.version, input.date, input.moveUnresolvedTo);
         return { version, moved };
       });
     },
@@ -115,5 +117,12 @@ export function toJiraFailure(err: unknown): ApplicationFailure {
   if (err instanceof SprintConflictError) {
     return ApplicationFailure.nonRetryable(err.message, 'SprintConflict', { board: err.board, sprint: err.sprint, existing: err.existing, wanted: err.wanted });
   }
+  if (err instanceof JiraConfigError) return ApplicationFailure.nonRetryable(err.message, 'JiraConfig');
+  if (err instanceof JiraPermissionError) return ApplicationFailure.nonRetryable(err.message, 'Forbidden', { service: 'JIRA', what: err.what });
+  if (err instanceof JiraNotFoundError) return ApplicationFailure.nonRetryable(err.message, 'NotFound', { service: 'JIRA', what: err.what });
+  if (err instanceof JiraRejectedError) {
+    return ApplicationFailure.nonRetryable(err.message, 'RequestRejected', { service: 'JIRA', status: err.status, fields: err.fields });
+  }
+  if (err instanceof JiraTransitionError) return ApplicationFailure.nonRetryable(err.message, 'JiraTransition', { issue: err.issue });
   return toServiceFailure(err);
 }

@@ -51,7 +51,9 @@ export function createTrackerActivities({ trackers }: TrackerActivityDeps) {
           const commented = await tracker.comment(open.id, input.body, input.buildId);
           return { action: commented ? 'commented' : 'already-reported', bug: open };
         }
-        return { action: 'filed', bug: await tracker.file(input.stream, input.title, input.body, input.buildId) };
+        // A search that lags (Jira Cloud) can miss the bug a previous attempt filed; the filing key finds it.
+        const { existed, ...bug } = await tracker.file(input.stream, input.title, input.body, input.buildId);
+        return { action: existed ? 'already-reported' : 'filed', bug };
       });
     },
 

@@ -1,7 +1,7 @@
 // Typed JIRA errors, and the translation of jira-client failures into them. The generic ones
-// (auth, rate limit, unavailable, rejected, invalid name) are shared with the GitHub adapter.
+// (auth, rate limit, unavailable, invalid name) are shared with the GitHub adapter.
 import {
-  AuthError, InvalidNameError, RateLimitedError, RequestRejectedError, ServiceUnavailableError,
+  AuthError, InvalidNameError, RateLimitedError, ServiceUnavailableError,
 } from './github-errors.js';
 import { parseJiraFailure } from './jira-connection.js';
 
@@ -28,15 +28,59 @@ export class SprintConflictError extends Error {
   }
 }
 
-/** Maps what jira-client threw to a typed error; unknown errors are returned unchanged. */
+/** The JIRA settings cannot work (e.g. Cloud without the account e-mail); names the setting, never a value. */
+export class JiraConfigError extends Error {
+  override readonly name = 'JiraConfigError';
+}
+
+/** JIRA refused the operation for these credentials (HTTP 403): a permission is missing. */
+export class JiraPermissionError extends Error {
+  override readonly name = 'JiraPermissionError';
+  constructor(readonly what: string, detail: string) {
+    super(`JIRA refused ${what} (HTTP 403, a permission is missing): ${detail}`);
+  }
+}
+
+/** The project, issue, version or board does not exist, or these credentials cannot see it (HTTP 404). */
+export class JiraNotFoundError extends Error {
+  override readonly name = 'JiraNotFoundError';
+  constructor(readonly what: string, detail: string) {
+    super(`JIRA found nothing for ${what} (HTTP 404: it does not exist or the credentials cannot see it): ${detail}`);
+  }
+}
+
+/** JIRA rejected the request (HTTP 400/409/410/422 …); `fields` holds Jira's `errors{field: msg}`. */
+export class JiraRejectedError extends Error {
+  override readonly name = 'JiraRejectedError';
+  constructor(readonly status: number, readonly what: string, readonly messages: string[], readonly fields: Record<string, string> = {}) {
+    super(`JIRA rejected ${what} (HTTP ${status}): ${messages.join('; ') || 'no details'}`);
+  }
+}
+
+/** Closing a bug did not leave it in a Done-category status. */
+export class JiraTransitionError extends Error {
+  override readonly name = 'JiraTransitionError';
+  constructor(readonly issue: string, message: string) {
+    super(message);
+  }
+}
+
+/** Maps what jira-client (or the transport) threw to a typed error; unknown errors are returned unchanged. */
 export function translateJiraError(err: unknown, ctx: { baseUrl: string; what: string }): unknown {
   const f = parseJiraFailure(err);
   if (!f) return err;
   const detail = f.messages.join('; ') || 'no details';
   if (f.status === 401) return new AuthError('JIRA', ctx.baseUrl, detail);
+  if (f.status === 403) return new JiraPermissionError(ctx.what, detail);
+  if (f.status === 404) return new JiraNotFoundError(ctx.what, detail);
   if (f.status === 429) return new RateLimitedError('JIRA', f.retryAfterSeconds ?? 60);
-  if (f.status >= 400 && f.status < 500) return new RequestRejectedError('JIRA', f.status, ctx.what, detail);
+  if (f.status >= 400 && f.status < 500) return new JiraRejectedError(f.status, ctx.what, f.messages, f.fields);
   return new ServiceUnavailableError('JIRA', f.status, `${ctx.what}: ${detail}`);
+}
+
+/** A write whose outcome is unknown (5xx or no answer, not retried by the transport): look before writing again. */
+export function isUncertainWrite(err: unknown): boolean {
+  return parseJiraFailure(err)?.uncertain === true;
 }
 
 export function assertProjectKey(project: string): void {

@@ -1,12 +1,9 @@
 // The BugTracker port for the image pipeline's "this stream is failing" bug, with two adapters:
-// JIRA (jira-client) and GitHub issues (via the CodeHost adapter). The stream key is carried as a
+// JIRA (clients/jira-bug-tracker.ts) and GitHub issues (via the CodeHost adapter). The stream key is carried as a
 // label, so the open bug of a stream can always be found again.
-import type JiraApi from 'jira-client';
 import { type CodeHost } from './github.js';
-import { InvalidNameError, RequestRejectedError } from './github-errors.js';
+import { InvalidNameError } from './github-errors.js';
 import { assertLabel, parseRepoSlug } from './github-names.js';
-import { createJiraApi, type JiraConnectionOptions } from './jira-connection.js';
-import { assertProjectKey, translateJiraError } from './jira-errors.js';
 
 /** A tracker bug: `id` is the JIRA key (ATMO-12) or the GitHub issue number ("12"). */
 export interface TrackerBug {
@@ -23,7 +20,8 @@ export interface BugTracker {
   readonly kind: 'jira' | 'github';
   /** The newest open bug labelled with the stream key, if any. */
   findOpen(streamKey: string): Promise<TrackerBug | undefined>;
-  file(streamKey: string, title: string, body: string, key?: string): Promise<TrackerBug>;
+  /** Files a bug; with `key`, a bug already filed under that key is returned instead, with `existed: true`. */
+  file(streamKey: string, title: string, body: string, key?: string): Promise<TrackerBug & { existed?: boolean }>;
   /** Adds a comment; skipped when `key` already appears on the bug. Returns whether it commented. */
   comment(id: string, body: string, key?: string): Promise<boolean>;
   /** Comments (deduplicated by `key`) and closes; a closed bug is left alone. Returns whether it closed. */
@@ -42,80 +40,9 @@ const labelOf = (prefix: string, streamKey: string): string => {
   return `${prefix}${streamKey}`;
 };
 
-// ---- JIRA ---------------------------------------------------------------------------------
+// ---- JIRA: clients/jira-bug-tracker.ts ------------------------------------------------------
 
-export interface JiraTrackerOptions extends TrackerOptions {
-  connection: JiraConnectionOptions;
-  project: string;
-  /** Issue type of filed bugs (default "Bug"). */
-  issueType?: string;
-}
-
-export function createJiraBugTracker(options: JiraTrackerOptions): BugTracker {
-  assertProjectKey(options.project);
-  const api = createJiraApi(options.connection);
-  const baseUrl = options.connection.baseUrl.replace(/\/+$/, '');
-  const prefix = options.labelPrefix ?? 'stratus-';
-  const marker = (key: string): string => `stratus-ref: ${key}`;
-  const withMarker = (text: string, key?: string): string => (key ? `${text}\n\n${marker(assertKey(key))}` : text);
-  const bug = (key: string): TrackerBug => ({ id: key, url: `${baseUrl}/browse/${key}` });
-  const call = async <T>(what: string, fn: () => Promise<unknown>): Promise<T> => {
-    try {
-      return (await fn()) as T;
-    } catch (err) {
-      throw translateJiraError(err, { baseUrl, what });
-    }
-  };
-  const checkId = (id: string): string => {
-    if (!/^[A-Z][A-Z0-9_]*-\d+$/.test(id)) throw new InvalidNameError('JIRA issue key', id, 'expected PROJECT-123');
-    return id;
-  };
-
-  const tracker: BugTracker = {
-    kind: 'jira',
-    async findOpen(streamKey) {
-      const label = labelOf(prefix, streamKey);
-      const jql = `project = "${options.project}" AND labels = "${label}" AND resolution is EMPTY ORDER BY created DESC`;
-      const page = await call<{ issues: Array<{ key: string }> }>(`the search for the open bug of ${streamKey}`, () =>
-        api.searchJira(jql, { maxResults: 1, fields: ['summary'] }));
-      return page.issues[0] && bug(page.issues[0].key);
-    },
-    async file(streamKey, title, body, key) {
-      const label = labelOf(prefix, streamKey);
-      const made = await call<{ key: string }>(`filing a bug for ${streamKey} in ${options.project}`, () => api.addNewIssue({
-        fields: { project: { key: options.project }, summary: title.slice(0, 250), description: withMarker(body, key), issuetype: { name: options.issueType ?? 'Bug' }, labels: [label] },
-      }));
-      return bug(made.key);
-    },
-    async mentions(id, key) {
-      checkId(id);
-      const issue = await call<{ fields: { description?: string | null } }>(`issue ${id}`, () => api.findIssue(id));
-      if ((issue.fields.description ?? '').includes(marker(key))) return true;
-      const comments = await call<{ comments: Array<{ body: string }> }>(`the comments of ${id}`, () => api.getComments(id));
-      return comments.comments.some((c) => c.body.includes(marker(key)));
-    },
-    async comment(id, body, key) {
-      checkId(id);
-      if (key && (await tracker.mentions(id, assertKey(key)))) return false;
-      await call(`a comment on ${id}`, () => api.addComment(id, withMarker(body, key)));
-      return true;
-    },
-    async close(id, comment, key) {
-      checkId(id);
-      const issue = await call<{ fields: { resolution?: unknown } }>(`issue ${id}`, () => api.findIssue(id));
-      if (issue.fields.resolution) return false;
-      const { transitions } = await call<{ transitions: Array<{ id: string; name: string; to?: { name?: string } }> }>(
-        `the transitions of ${id}`, () => api.listTransitions(id));
-      const names = (t: { name: string; to?: { name?: string } }): string => `${t.name} ${t.to?.name ?? ''}`;
-      const pick = transitions.find((t) => /clos/i.test(names(t))) ?? transitions.find((t) => /done|resolv/i.test(names(t)));
-      if (!pick) throw new RequestRejectedError('JIRA', 400, `closing ${id}`, `no close/done/resolve transition among: ${transitions.map((t) => t.name).join(', ') || 'none'}`);
-      await tracker.comment(id, comment, key);
-      await call(`closing ${id}`, () => api.transitionIssue(id, { transition: { id: pick.id } } as JiraApi.TransitionObject));
-      return true;
-    },
-  };
-  return tracker;
-}
+export { createJiraBugTracker, type JiraTrackerOptions } from './jira-bug-tracker.js';
 
 // ---- GitHub issues --------------------------------------------------------------------------
 

@@ -46,6 +46,10 @@ const trackerSchema = z.discriminatedUnion(
       kind: z.literal('jira'),
       project: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, { error: 'must be a JIRA project key such as ATMO' }),
       label: trackerLabel.optional(),
+      /** Issue type of filed bugs (default "Bug"). */
+      issueType: z.string().trim().min(1, { error: 'must not be empty' }).max(60).optional(),
+      /** Components every filed bug gets, for projects that require them on create. */
+      components: z.array(z.string().trim().min(1, { error: 'must not be empty' }).max(255)).min(1, { error: 'must name at least one component' }).optional(),
     }),
     z.strictObject({
       kind: z.literal('github'),

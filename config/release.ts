@@ -45,7 +45,15 @@ const jiraSchema = z.strictObject({
   project: z.string().regex(/^[A-Z][A-Z0-9_]{1,9}$/, { error: 'jira.project must be a JIRA project key such as ATMO' }),
   /** The agile board (id) the sprints are created on. */
   board: z.number().int().positive().optional(),
-  /** Names of the environment variables holding the user and the API token (never the values). */
+  /**
+   * Jira Cloud or Data Center/Server; `auto` asks `/rest/api/2/serverInfo` (`deploymentType`).
+   * Cloud authenticates Basic `<userEnv>:<tokenEnv>` (account e-mail + API token); Data Center a
+   * Bearer personal access token from `tokenEnv`.
+   */
+  deployment: z.enum(['cloud', 'datacenter', 'auto'], {
+    error: (issue) => `jira.deployment must be "cloud", "datacenter" or "auto", got ${JSON.stringify(issue.input)}`,
+  }).default('auto'),
+  /** Names of the environment variables holding the Cloud account e-mail and the API token / PAT (never the values). */
   userEnv: z.string().regex(ENV_NAME, { error: 'jira.userEnv must be an environment variable name' }).default('JIRA_USER'),
   tokenEnv: z.string().regex(ENV_NAME, { error: 'jira.tokenEnv must be an environment variable name' }).default('JIRA_TOKEN'),
 });

@@ -12,6 +12,7 @@ import { imageStreamSettings } from '../config/images.js';
 import { type LoadedConfig, resolveConfigPath } from '../config/load.js';
 import { type StratusConfig } from '../config/schema.js';
 import { IMAGE_STREAM, IMAGES_TASK_QUEUE, type StreamConfiguration, streamWorkflowId } from '../workflows/image-stream-model.js';
+import { jiraConnectionFromEnv } from './jira-connection.js';
 import { connectClient, type TemporalTarget } from './temporal-connection.js';
 
 /** A tracker or webhook setting that cannot be used; names the config field and env var, never a secret. */
@@ -33,11 +34,13 @@ export function buildImageActivityDeps(
     if (tracker?.kind === 'jira') {
       const jira = loaded.config.release?.jira;
       if (!jira) throw new ImageWiringError(`${field}: a JIRA tracker needs the JIRA connection in release.jira (url, userEnv, tokenEnv)`);
-      const token = env[jira.tokenEnv];
-      if (!token) throw new ImageWiringError(`${field}: the JIRA token is missing: set the environment variable ${jira.tokenEnv}`);
-      const user = env[jira.userEnv];
-      const connection = user ? { baseUrl: jira.url, username: user, password: token } : { baseUrl: jira.url, token };
-      trackers[stream.name] = createJiraBugTracker({ project: tracker.project, connection, labelPrefix: tracker.label ? `${tracker.label}-` : undefined });
+      const wiring = jiraConnectionFromEnv(jira, env);
+      if (!wiring.ok) throw new ImageWiringError(`${field}: the JIRA credentials are missing: ${wiring.problem}`);
+      trackers[stream.name] = createJiraBugTracker({
+        project: tracker.project, connection: wiring.connection, labelPrefix: tracker.label ? `${tracker.label}-` : undefined,
+        ...(tracker.issueType ? { issueType: tracker.issueType } : {}),
+        ...(tracker.components ? { fields: { components: tracker.components.map((name) => ({ name })) } } : {}),
+      });
     } else if (tracker?.kind === 'github') {
       const github = loaded.config.release?.github;
       const tokenEnv = github?.tokenEnv ?? 'GITHUB_TOKEN';

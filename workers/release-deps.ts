@@ -7,6 +7,7 @@ import { createGitVcs } from '../clients/git.js';
 import { type CodeHost, createGithubCodeHost } from '../clients/github.js';
 import { type ReleaseTracker, createJiraReleaseTracker } from '../clients/jira.js';
 import { type LoadedConfig, resolveConfigPath } from '../config/load.js';
+import { jiraConnectionFromEnv } from './jira-connection.js';
 
 /** `{ release }` for ActivityDeps; `{}` when the config has no `release:` section. */
 export function buildReleaseActivityDeps(
@@ -29,12 +30,10 @@ export function buildReleaseActivityDeps(
   }
   let releaseTracker: ReleaseTracker | undefined;
   if (release.jira) {
-    const { url, userEnv, tokenEnv } = release.jira;
-    const user = env[userEnv];
-    const token = env[tokenEnv];
-    releaseTracker = !token
-      ? notConfigured<ReleaseTracker>('the JIRA credentials', `set the environment variable ${tokenEnv} (release.jira.tokenEnv) for the worker`)
-      : createJiraReleaseTracker(user ? { baseUrl: url, username: user, password: token } : { baseUrl: url, token });
+    const wiring = jiraConnectionFromEnv(release.jira, env);
+    releaseTracker = wiring.ok
+      ? createJiraReleaseTracker(wiring.connection)
+      : notConfigured<ReleaseTracker>('the JIRA credentials', `${wiring.problem} for the worker`);
   }
   return { release: { vcs, codeHost, releaseTracker, releaseNotesDir: resolveConfigPath(loaded, '.stratus/release-notes') } };
 }

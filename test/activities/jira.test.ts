@@ -83,3 +83,15 @@ it('hands a long JIRA rate limit to Temporal as nextRetryDelay', async () => {
   const f = await failure(activities().ensureJiraVersion({ project: 'ATMO', version: 'v51' }));
   expect(f).toMatchObject({ type: 'RateLimited', nonRetryable: false, nextRetryDelay: '600s' });
 });
+
+it('gives 403 and 404 their own non-retryable types, and keeps JIRA\'s field errors in the details', async () => {
+  jira.faults.failNext({ status: 403, method: 'POST', body: { errorMessages: ['You cannot administer this project.'], errors: {} } });
+  const denied = await failure(activities().ensureJiraVersion({ project: 'ATMO', version: 'v52' }));
+  expect(denied).toMatchObject({ type: 'Forbidden', nonRetryable: true });
+  expect(denied.message).toContain('You cannot administer this project.');
+  const missing = await failure(activities().ensureJiraVersion({ project: 'GONE', version: 'v52' }));
+  expect(missing).toMatchObject({ type: 'NotFound', nonRetryable: true });
+  jira.faults.failNext({ status: 400, method: 'POST', body: { errorMessages: [], errors: { name: 'The version name is too long.' } } });
+  const rejected = await failure(activities().ensureJiraVersion({ project: 'ATMO', version: 'v53' }));
+  expect(rejected).toMatchObject({ type: 'RequestRejected', nonRetryable: true, details: [{ service: 'JIRA', status: 400, fields: { name: 'The version name is too long.' } }] });
+});

@@ -6,22 +6,29 @@ import { startFakeJira, type FakeJira } from '../fakes/jira.js';
 
 const TOKEN = 'ghp_tracker_bot_token';
 const PAT = 'jira-tracker-pat';
+const CLOUD_EMAIL = 'imagebot@example.org';
+const CLOUD_TOKEN = 'jira-cloud-api-token';
 const REPO = 'fedora/atomic-images';
 
 let gh: FakeGithub;
 let jira: FakeJira;
+let cloud: FakeJira;
 
 beforeAll(async () => {
   gh = await startFakeGithub({ tokens: { [TOKEN]: 'imagebot' }, repos: { [REPO]: { writers: ['imagebot'] } } });
   jira = await startFakeJira({ tokens: { [PAT]: 'imagebot' }, projects: ['ATMO'] });
+  // Cloud with a team-managed workflow (Done sets no resolution) and a search index that lags.
+  cloud = await startFakeJira({ deployment: 'cloud', users: { [CLOUD_EMAIL]: CLOUD_TOKEN }, projects: ['ATMO'], workflow: 'simple', searchLag: 2 });
 });
 afterAll(async () => {
   await gh.close();
   await jira.close();
+  await cloud.close();
 });
 afterEach(() => {
   gh.faults.reset();
   jira.faults.reset();
+  cloud.faults.reset();
 });
 
 interface Backend {
@@ -44,20 +51,30 @@ const backends: Backend[] = [
     failNextComment: () => gh.secondaryRateLimitNext({ status: 403, retryAfter: 1, path: /\/comments$/ }),
   },
   {
-    name: 'JIRA',
+    name: 'JIRA Data Center',
     tracker: () => createJiraBugTracker({
       project: 'ATMO', connection: { baseUrl: jira.url, token: PAT, retryBaseDelayMs: 5, rateLimitSecondMs: 5 },
     }),
     bugs: (stream) => jira.issues('ATMO').filter((i) => i.fields.labels.includes(`stratus-${stream}`)).map((i) => ({
-      open: i.fields.resolution === null, description: i.fields.description ?? '', comments: i.comments.map((c) => c.body),
+      open: !jira.isDone(i.key), description: i.fields.description ?? '', comments: i.comments.map((c) => c.body),
     })),
-    failNextComment: () => jira.faults.failNext({ status: 502, path: /\/comment$/, method: 'POST' }),
+    failNextComment: () => jira.processThenFail({ status: 502, path: /\/comment$/, method: 'POST' }),
+  },
+  {
+    name: 'JIRA Cloud',
+    tracker: () => createJiraBugTracker({
+      project: 'ATMO', connection: { baseUrl: cloud.url, email: CLOUD_EMAIL, token: CLOUD_TOKEN, retryBaseDelayMs: 5, rateLimitSecondMs: 5, consistencyDelayMs: 5 },
+    }),
+    bugs: (stream) => cloud.issues('ATMO').filter((i) => i.fields.labels.includes(`stratus-${stream}`)).map((i) => ({
+      open: !cloud.isDone(i.key), description: i.fields.description ?? '', comments: i.comments.map((c) => c.body),
+    })),
+    failNextComment: () => cloud.processThenFail({ status: 502, path: /\/comment$/, method: 'POST' }),
   },
 ];
 
 describe.each(backends)('tracker bug on $name', (backend) => {
   let a: TrackerActivities;
-  const stream = `atomic-${backend.name.startsWith('G') ? 'gh' : 'jira'}`;
+  const stream = `atomic-${backend.name.replace(/\W+/g, '-').toLowerCase()}`;
   beforeAll(() => {
     a = createTrackerActivities({ trackers: { [stream]: backend.tracker() } });
   });
@@ -104,4 +121,19 @@ it('rejects a stream name that cannot be a label, naming it', async () => {
   const a = createTrackerActivities({ trackers: { 'bad stream': backends[0].tracker() } });
   await expect(a.reportBuildFailure({ stream: 'bad stream', buildId: 'x-1', title: 't', body: 'b' }))
     .rejects.toMatchObject({ type: 'InvalidName', nonRetryable: true, message: expect.stringContaining('invalid stream key "bad stream"') });
+});
+
+it('fails a close that JIRA leaves open non-retryably, naming the transition and the status', async () => {
+  const reopening = await startFakeJira({ tokens: { [PAT]: 'imagebot' }, projects: ['ATMO'], workflow: 'reopens' });
+  try {
+    const a = createTrackerActivities({
+      trackers: { atomic: createJiraBugTracker({ project: 'ATMO', connection: { baseUrl: reopening.url, token: PAT, retryBaseDelayMs: 5 } }) },
+    });
+    await a.reportBuildFailure({ stream: 'atomic', buildId: 'atomic-1', title: 'failing', body: 'red' });
+    await expect(a.reportBuildSuccess({ stream: 'atomic', buildId: 'atomic-2', comment: 'green' })).rejects.toMatchObject({
+      type: 'JiraTransition', nonRetryable: true, message: 'transition "Done" (id 31) left JIRA issue ATMO-1 in status "To Do" (category To Do), not in a Done-category status',
+    });
+  } finally {
+    await reopening.close();
+  }
 });

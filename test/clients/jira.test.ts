@@ -120,9 +120,12 @@ describe('faults', () => {
     expect((patErr as Error).message).not.toContain('bad-pat-000');
   });
 
-  it('waits out a 429 with Retry-After, then succeeds', async () => {
+  it('hands a 429 to the caller with its Retry-After by default, and waits it out only when asked to', async () => {
     jira.faults.failNext({ status: 429, retryAfter: 2, method: 'POST' });
-    await expect(tracker().ensureVersion('ATMO', 'v33')).resolves.toMatchObject({ created: true });
+    await expect(tracker().ensureVersion('ATMO', 'v33')).rejects.toThrow(new RateLimitedError('JIRA', 2));
+    expect(jira.versions('ATMO').filter((v) => v.name === 'v33')).toHaveLength(0);
+    jira.faults.failNext({ status: 429, retryAfter: 2, method: 'POST' });
+    await expect(tracker({ rateLimitRetries: 1 }).ensureVersion('ATMO', 'v33')).resolves.toMatchObject({ created: true });
     expect(jira.faults.pending()).toBe(0);
     expect(jira.versions('ATMO').filter((v) => v.name === 'v33')).toHaveLength(1);
   });

@@ -1,15 +1,32 @@
-// A stateful fake of JIRA Server/Data Center REST (api/2 and agile/1.0) on 127.0.0.1, speaking
-// the URIs and bodies jira-client sends: versions, JQL search (a small subset), issues, comments,
-// transitions and sprints. Basic and bearer auth; fault switches from http-faults.ts.
+// A stateful fake of JIRA REST (api/2, Cloud's api/3 search/jql, agile/1.0) on 127.0.0.1, in
+// either deployment. Data Center: `/rest/api/2/search` paged by startAt/total, Basic
+// username:password and Bearer personal access tokens. Cloud: the old searches answer 410,
+// `/rest/api/{2,3}/search/jql` pages by nextPageToken with no total, new issues can stay
+// invisible to search for a few requests, and only Basic email:apiToken authenticates (Bearer →
+// 401). Both: anonymous serverInfo with deploymentType, versions (moveUnfixedIssuesTo),
+// issues with required fields, comments (paged), the workflows of jira-workflows.ts, sprints.
+// Fault switches from http-faults.ts, and `processThenFail` (the work is done, the answer is 5xx).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { createFaultInjector, type FaultInjector } from './http-faults.js';
+import { compileJql, type JqlIssue } from './jira-jql.js';
+import { RESOLUTIONS, WORKFLOWS, transitionJson, type WorkflowName } from './jira-workflows.js';
+
+export type { JqlIssue } from './jira-jql.js';
 
 export interface FakeJiraOptions {
-  /** username → password (Basic auth) */
+  /** Which JIRA to be (default `datacenter`). */
+  deployment?: 'cloud' | 'datacenter';
+  /** Basic auth: username → password (Data Center), or account e-mail → API token (Cloud). */
   users?: Record<string, string>;
-  /** bearer token → username */
+  /** Data Center personal access tokens (Bearer) → username. Cloud refuses every Bearer token. */
   tokens?: Record<string, string>;
+  /** The issue workflow of every project (default `classic`). */
+  workflow?: WorkflowName;
+  /** Fields a create must set, id → display name (e.g. `{ components: 'Component/s' }`). */
+  requiredOnCreate?: Record<string, string>;
+  /** Cloud: an issue created through the API stays out of search results for this many searches. */
+  searchLag?: number;
   /** project keys */
   projects: string[];
   /** agile board id → project key */
@@ -21,7 +38,10 @@ export interface FakeSprint { id: number; name: string; state: 'future' | 'activ
 export interface FakeComment { id: string; body: string; author: { name: string }; created: string }
 export interface FakeIssue extends JqlIssue { id: string; comments: FakeComment[] }
 
-export interface SeenRequest { method: string; path: string; user?: string; body?: unknown }
+export interface SeenRequest { method: string; path: string; user?: string; body?: unknown; authorization?: 'basic' | 'bearer' }
+
+/** Requests that are carried out, then answered with `status` (default 502) instead of the result. */
+export interface ProcessThenFailSpec { path: RegExp; method?: string; status?: number; count?: number }
 
 export interface FakeJira {
   /** Base URL, e.g. http://127.0.0.1:PORT */
@@ -32,19 +52,32 @@ export interface FakeJira {
   sprints(board: number): FakeSprint[];
   issue(key: string): FakeIssue;
   issues(project: string): FakeIssue[];
-  /** Seed an issue directly (as people do in the JIRA UI). Returns its key. */
-  addIssue(spec: { project: string; summary: string; type?: string; fixVersion?: string; resolved?: boolean; labels?: string[] }): string;
+  /** Seed an issue directly (as people do in the JIRA UI); `resolved`: in the workflow's done status. Returns its key. */
+  addIssue(spec: SeedIssue): string;
+  /** Whether the issue is in a Done-category status. */
+  isDone(key: string): boolean;
+  /** The next `count` matching requests are carried out and then answered with a 5xx. */
+  processThenFail(spec: ProcessThenFailSpec): void;
   close(): Promise<void>;
 }
 
-const STATUSES = { open: 'Open', resolved: 'Resolved', closed: 'Closed', reopened: 'Reopened' };
-const TRANSITIONS = [
-  { id: '5', name: 'Resolve Issue', to: STATUSES.resolved, from: [STATUSES.open, STATUSES.reopened], resolves: true },
-  { id: '2', name: 'Close Issue', to: STATUSES.closed, from: [STATUSES.open, STATUSES.reopened, STATUSES.resolved], resolves: true },
-  { id: '3', name: 'Reopen Issue', to: STATUSES.reopened, from: [STATUSES.resolved, STATUSES.closed], resolves: false },
-];
+/** An issue to seed; `resolution: null` with `resolved` makes a Done issue without resolution. */
+export interface SeedIssue {
+  project: string; summary: string; type?: string; fixVersion?: string; resolved?: boolean; labels?: string[]; description?: string;
+  resolution?: string | null;
+}
+
+/** A sink for a response: the real one, or a discarding one for `processThenFail`. */
+type Sink = Pick<ServerResponse, 'writeHead' | 'end'>;
+const DISCARD: Sink = { writeHead: () => DISCARD as ServerResponse, end: () => DISCARD as ServerResponse } as Sink;
+
+const CLOUD_SEARCH_GONE = 'The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. A full migration guideline is available at https://developer.atlassian.com/changelog/#CHANGE-2046';
 
 export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira> {
+  const cloud = options.deployment === 'cloud';
+  const workflow = WORKFLOWS[options.workflow ?? 'classic'];
+  const hidden = new Map<string, number>();
+  const failAfter: Array<ProcessThenFailSpec & { remaining: number }> = [];
   const projects = new Map(options.projects.map((key, i) => [key, { key, id: 10000 + i }]));
   const boards = new Map(Object.entries(options.boards ?? {}).map(([id, key]) => [Number(id), key]));
   const versions: FakeVersion[] = [];
@@ -54,16 +87,20 @@ export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira>
   let nextId = 10100;
   const faults = createFaultInjector({ body: (status) => ({ errorMessages: [`Injected fault: HTTP ${status}`], errors: {} }) });
   const requests: SeenRequest[] = [];
+  const resetFaults = faults.reset.bind(faults);
+  faults.reset = () => { resetFaults(); failAfter.length = 0; };
   let base = '';
 
-  const errors = (res: ServerResponse, status: number, messages: string[], fieldErrors: Record<string, string> = {}): void =>
+  const errors = (res: Sink, status: number, messages: string[], fieldErrors: Record<string, string> = {}): void =>
     send(res, status, { errorMessages: messages, errors: fieldErrors });
 
   function versionJson(v: FakeVersion): FakeVersion {
     return { ...v };
   }
 
-  function addIssue(spec: { project: string; summary: string; type?: string; fixVersion?: string; resolved?: boolean; labels?: string[]; description?: string }): FakeIssue {
+  const status = (name: string): JqlIssue['fields']['status'] => ({ name, statusCategory: { ...workflow.statuses[name] } });
+
+  function addIssue(spec: SeedIssue): FakeIssue {
     const project = projects.get(spec.project);
     if (!project) throw new Error(`fake JIRA has no project ${spec.project}`);
     const n = (counters.get(project.key) ?? 0) + 1;
@@ -77,8 +114,8 @@ export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira>
         summary: spec.summary, description: spec.description ?? null, issuetype: { name: spec.type ?? 'Task' },
         project: { key: project.key, id: String(project.id) }, labels: spec.labels ?? [],
         fixVersions: fix ? [{ id: fix.id, name: fix.name }] : [],
-        status: { name: spec.resolved ? STATUSES.resolved : STATUSES.open },
-        resolution: spec.resolved ? { name: 'Fixed' } : null,
+        status: status(spec.resolved ? workflow.done.status : workflow.initial),
+        resolution: spec.resolved && spec.resolution !== null && (spec.resolution ?? workflow.done.resolution) ? { name: (spec.resolution ?? workflow.done.resolution)! } : null,
         created: new Date().toISOString(),
       },
     };
@@ -97,12 +134,34 @@ export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira>
     if (faults.handle(req, res)) return;
     const body = (await readJson(req)) as Record<string, unknown> | undefined;
     seen.body = body;
-    const user = authenticate(req.headers.authorization);
-    if (!user) return errors(res, 401, ['You are not authenticated. Authentication required to perform this operation.']);
-    seen.user = user;
+    const after = failAfter.find((f) => f.remaining > 0 && (!f.method || f.method === req.method) && f.path.test(url.pathname));
+    if (!after) return route(req, url, body, seen, res);
+    after.remaining -= 1;
+    if (after.remaining === 0) failAfter.splice(failAfter.indexOf(after), 1);
+    await route(req, url, body, seen, DISCARD);
+    const code = after.status ?? 502;
+    return errors(res, code, [`Injected fault after processing: HTTP ${code}`]);
+  }
+
+  async function route(req: IncomingMessage, url: URL, body: Record<string, unknown> | undefined, seen: SeenRequest, res: Sink): Promise<void> {
     const method = req.method ?? 'GET';
     const path = url.pathname;
     let m: RegExpExecArray | null;
+    if (method === 'GET' && path === '/rest/api/2/serverInfo') {
+      // Anonymous on both deployments.
+      return send(res, 200, cloud
+        ? { baseUrl: base, version: '1001.0.0-SNAPSHOT', versionNumbers: [1001, 0, 0], deploymentType: 'Cloud', buildNumber: 100282, serverTitle: 'Jira' }
+        : { baseUrl: base, version: '9.12.2', versionNumbers: [9, 12, 2], deploymentType: 'Server', buildNumber: 9120002, serverTitle: 'Jira' });
+    }
+    const header = req.headers.authorization;
+    seen.authorization = /^Bearer\s/i.test(header ?? '') ? 'bearer' : /^Basic\s/i.test(header ?? '') ? 'basic' : undefined;
+    const user = authenticate(header);
+    if (!user) {
+      return cloud
+        ? errors(res, 401, ['Client must be authenticated to access this resource.'])
+        : errors(res, 401, ['You are not authenticated. Authentication required to perform this operation.']);
+    }
+    seen.user = user;
 
     if (method === 'GET' && path === '/rest/api/2/myself') return send(res, 200, { name: user, displayName: user });
 
@@ -135,6 +194,14 @@ export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira>
       if (!v) return errors(res, 404, [`Could not find version for id '${m[1]}'`]);
       if (method === 'PUT') {
         const b = body ?? {};
+        if (b.moveUnfixedIssuesTo !== undefined) {
+          // A version URL (self) or id; JIRA moves the issues without a resolution ("unfixed").
+          const target = versions.find((x) => x.id === String(b.moveUnfixedIssuesTo).split('/').pop() && x.project === v.project);
+          if (!target) return errors(res, 400, [], { moveUnfixedIssuesTo: `Could not find version for '${String(b.moveUnfixedIssuesTo)}'` });
+          for (const issue of issues.filter((i) => i.fields.resolution === null && i.fields.fixVersions.some((f) => f.id === v.id))) {
+            issue.fields.fixVersions = [...issue.fields.fixVersions.filter((f) => f.id !== v.id && f.id !== target.id), { id: target.id, name: target.name }];
+          }
+        }
         if (typeof b.released === 'boolean') v.released = b.released;
         if (typeof b.releaseDate === 'string') v.releaseDate = b.releaseDate;
         if (typeof b.name === 'string') v.name = b.name;
@@ -144,21 +211,32 @@ export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira>
     }
 
     // Search
-    if (path === '/rest/api/2/search' && (method === 'POST' || method === 'GET')) {
+    if ((path === '/rest/api/2/search' || path === '/rest/api/3/search') && (method === 'POST' || method === 'GET')) {
+      if (cloud) return errors(res, 410, [CLOUD_SEARCH_GONE]);
+      if (path === '/rest/api/3/search') return errors(res, 404, [`No fake route for ${method} ${path}`]);
       const params = method === 'POST' ? body ?? {} : Object.fromEntries(url.searchParams);
-      let filter;
-      try {
-        filter = compileJql(String(params.jql ?? ''), { projects: new Set(projects.keys()), versions: new Set(versions.map((v) => v.name)) });
-      } catch (err) {
-        return errors(res, 400, [(err as Error).message]);
-      }
-      const all = filter.order(issues.filter(filter.match));
+      const found = search(params);
+      if (typeof found === 'string') return errors(res, 400, [found]);
       const startAt = Number(params.startAt ?? 0);
       const maxResults = Math.min(Number(params.maxResults ?? 50), 100);
-      const fields = Array.isArray(params.fields) ? (params.fields as string[]) : typeof params.fields === 'string' ? params.fields.split(',') : undefined;
       return send(res, 200, {
-        startAt, maxResults, total: all.length,
-        issues: all.slice(startAt, startAt + maxResults).map((i) => issueJson(i, fields)),
+        startAt, maxResults, total: found.all.length,
+        issues: found.all.slice(startAt, startAt + maxResults).map((i) => issueJson(i, found.fields)),
+      });
+    }
+    if (cloud && /^\/rest\/api\/[23]\/search\/jql$/.test(path) && (method === 'POST' || method === 'GET')) {
+      const params = method === 'POST' ? body ?? {} : Object.fromEntries(url.searchParams);
+      const found = search(params, true);
+      if (typeof found === 'string') return errors(res, 400, [found]);
+      // startAt is ignored; the token is opaque to clients.
+      const offset = typeof params.nextPageToken === 'string' ? Number(JSON.parse(Buffer.from(params.nextPageToken, 'base64url').toString()).offset) : 0;
+      const maxResults = Math.min(Number(params.maxResults ?? 50), 100);
+      const page = found.all.slice(offset, offset + maxResults);
+      const isLast = offset + page.length >= found.all.length;
+      return send(res, 200, {
+        issues: page.map((i) => (found.fields ? issueJson(i, found.fields) : { id: i.id })),
+        ...(isLast ? {} : { nextPageToken: Buffer.from(JSON.stringify({ offset: offset + page.length })).toString('base64url') }),
+        isLast,
       });
     }
 
@@ -168,48 +246,65 @@ export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira>
       const key = (f.project as { key?: string } | undefined)?.key;
       if (!key || !projects.has(key)) return errors(res, 400, [], { project: 'valid project is required' });
       if (typeof f.summary !== 'string' || !f.summary) return errors(res, 400, [], { summary: 'You must specify a summary of the issue.' });
+      const missing = Object.entries(options.requiredOnCreate ?? {}).filter(([id]) => f[id] === undefined || (Array.isArray(f[id]) && !(f[id] as unknown[]).length));
+      if (missing.length) return errors(res, 400, [], Object.fromEntries(missing.map(([id, name]) => [id, `${name} is required.`])));
       const labels = Array.isArray(f.labels) ? (f.labels as string[]) : [];
       if (labels.some((l) => /\s/.test(l))) return errors(res, 400, [], { labels: 'The label must not contain spaces.' });
       const issue = addIssue({
         project: key, summary: f.summary, type: (f.issuetype as { name?: string } | undefined)?.name ?? 'Task', labels,
         description: typeof f.description === 'string' ? f.description : undefined,
       });
+      if (cloud && options.searchLag) hidden.set(issue.key, options.searchLag);
       return send(res, 201, { id: issue.id, key: issue.key, self: `${base}/rest/api/2/issue/${issue.id}` });
     }
     if ((m = /^\/rest\/api\/2\/issue\/([^/]+)(\/comment|\/transitions)?$/.exec(path))) {
       const issue = issues.find((i) => i.key === m![1] || i.id === m![1]);
       if (!issue) return errors(res, 404, ['Issue Does Not Exist']);
       const sub = m[2];
-      if (!sub && method === 'GET') return send(res, 200, issueJson(issue));
+      if (!sub && method === 'GET') {
+        const fields = url.searchParams.get('fields');
+        return send(res, 200, issueJson(issue, fields && fields !== '*all' ? fields.split(',') : undefined));
+      }
       if (!sub && method === 'PUT') {
         const problem = updateIssue(issue, body ?? {});
         return problem ? errors(res, 400, [], problem) : end(res, 204);
       }
       if (sub === '/comment' && method === 'GET') {
-        return send(res, 200, { startAt: 0, maxResults: issue.comments.length, total: issue.comments.length, comments: issue.comments.map((c) => commentJson(issue, c)) });
+        const startAt = Number(url.searchParams.get('startAt') ?? 0);
+        const maxResults = Math.min(Number(url.searchParams.get('maxResults') ?? 50), 50);
+        const page = issue.comments.slice(startAt, startAt + maxResults);
+        return send(res, 200, { startAt, maxResults, total: issue.comments.length, comments: page.map((c) => commentJson(issue, c)) });
       }
       if (sub === '/comment' && method === 'POST') {
         if (typeof body?.body !== 'string' || !body.body) return errors(res, 400, [], { comment: 'Comment body can not be empty!' });
-        const c: FakeComment = { id: String(nextId++), body: body.body, author: { name: user }, created: new Date().toISOString() };
+        const c: FakeComment = { id: String(nextId++), body: body.body, author: { name: seen.user! }, created: new Date().toISOString() };
         issue.comments.push(c);
         return send(res, 201, commentJson(issue, c));
       }
       if (sub === '/transitions' && method === 'GET') {
-        const status = issue.fields.status.name;
+        const from = issue.fields.status.name;
         return send(res, 200, {
           expand: 'transitions',
-          transitions: TRANSITIONS.filter((t) => t.from.includes(status)).map((t) => ({ id: t.id, name: t.name, to: { name: t.to }, fields: {} })),
+          transitions: workflow.transitions.filter((t) => t.from.includes(from)).map((t) => transitionJson(workflow, t)),
         });
       }
       if (sub === '/transitions' && method === 'POST') {
         const id = (body?.transition as { id?: string } | undefined)?.id;
-        const t = TRANSITIONS.find((x) => x.id === String(id) && x.from.includes(issue.fields.status.name));
+        const t = workflow.transitions.find((x) => x.id === String(id) && x.from.includes(issue.fields.status.name));
         if (!t) return errors(res, 400, [`It seems that you have tried to perform a workflow operation (${String(id)}) that is not valid for the current state of this issue (${issue.key}).`]);
-        issue.fields.status = { name: t.to };
-        issue.fields.resolution = t.resolves ? { name: 'Fixed' } : null;
+        const given = (body?.fields as { resolution?: { id?: string; name?: string } } | undefined)?.resolution;
+        if (given && !t.requiresResolution) return errors(res, 400, [], { resolution: "Field 'resolution' cannot be set. It is not on the appropriate screen, or unknown." });
+        const chosen = given && RESOLUTIONS.find((r) => r.id === given.id || r.name === given.name);
+        if (t.requiresResolution && !given) return errors(res, 400, [], { resolution: 'Resolution is required.' });
+        if (given && !chosen) return errors(res, 400, [], { resolution: `Resolution '${given.name ?? given.id}' is not valid.` });
+        issue.fields.status = status(t.to);
+        if (chosen) issue.fields.resolution = { id: chosen.id, name: chosen.name };
+        else if (t.setsResolution !== undefined) issue.fields.resolution = t.setsResolution === null ? null : { name: t.setsResolution };
+        const next = workflow.automation?.(t.to);
+        if (next) issue.fields.status = status(next);
         const update = body?.update as { comment?: Array<{ add?: { body?: string } }> } | undefined;
         for (const op of update?.comment ?? []) {
-          if (op.add?.body) issue.comments.push({ id: String(nextId++), body: op.add.body, author: { name: user }, created: new Date().toISOString() });
+          if (op.add?.body) issue.comments.push({ id: String(nextId++), body: op.add.body, author: { name: seen.user! }, created: new Date().toISOString() });
         }
         return end(res, 204);
       }
@@ -242,6 +337,21 @@ export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira>
       return send(res, 200, { maxResults, startAt, isLast: startAt + values.length >= list.length, values });
     }
     return errors(res, 404, [`No fake route for ${method} ${path}`]);
+  }
+
+  /** Runs a JQL search; a string is JIRA's error message. */
+  function search(params: Record<string, unknown>, cloudJql = false): { all: FakeIssue[]; fields?: string[] } | string {
+    let filter;
+    try {
+      filter = compileJql(String(params.jql ?? ''), { projects: new Set(projects.keys()), versions: new Set(versions.map((v) => v.name)) });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    if (cloudJql && !filter.bounded) return 'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.';
+    const visible = issues.filter((i) => !hidden.has(i.key));
+    for (const [key, n] of hidden) if (n <= 1) hidden.delete(key); else hidden.set(key, n - 1);
+    const fields = Array.isArray(params.fields) ? (params.fields as string[]) : typeof params.fields === 'string' ? params.fields.split(',') : undefined;
+    return { all: filter.order(visible.filter(filter.match)), fields };
   }
 
   function updateIssue(issue: FakeIssue, body: Record<string, unknown>): Record<string, string> | undefined {
@@ -290,7 +400,8 @@ export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira>
       return i > 0 && options.users?.[name] === password ? name : undefined;
     }
     const bearer = /^Bearer\s+(.+)$/i.exec(header);
-    return bearer ? options.tokens?.[bearer[1]] : undefined;
+    // Cloud takes API tokens only as Basic email:token; a Bearer API token is refused.
+    return bearer && !cloud ? options.tokens?.[bearer[1]] : undefined;
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -309,20 +420,29 @@ export async function startFakeJira(options: FakeJiraOptions): Promise<FakeJira>
     },
     issues: (project) => issues.filter((i) => i.fields.project.key === project),
     addIssue: (spec) => addIssue(spec).key,
+    isDone(key) {
+      const i = issues.find((x) => x.key === key);
+      if (!i) throw new Error(`fake JIRA has no issue ${key}`);
+      return i.fields.status.statusCategory.key === 'done';
+    },
+    processThenFail(spec) {
+      failAfter.push({ ...spec, remaining: spec.count ?? 1 });
+    },
     async close() {
       faults.reset();
+      failAfter.length = 0;
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: Sink, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8' });
   res.end(JSON.stringify(body));
 }
 
-function end(res: ServerResponse, status: number): void {
+function end(res: Sink, status: number): void {
   res.writeHead(status);
   res.end();
 }
@@ -332,100 +452,4 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
   return text ? (JSON.parse(text) as unknown) : undefined;
-}
-
-// --- A small JQL subset: clauses joined by AND, then an optional ORDER BY. ---------------------
-
-/** The issue fields the JQL subset can see. */
-export interface JqlIssue {
-  key: string;
-  fields: {
-    summary: string;
-    description: string | null;
-    issuetype: { name: string };
-    project: { key: string; id: string };
-    labels: string[];
-    fixVersions: Array<{ id: string; name: string }>;
-    status: { name: string };
-    resolution: { name: string } | null;
-    created: string;
-  };
-}
-
-interface CompiledJql {
-  match: (issue: JqlIssue) => boolean;
-  order: <T extends JqlIssue>(issues: T[]) => T[];
-}
-
-const TOKEN = /\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|!=|=|\(|\)|,|[A-Za-z0-9_.-]+)/y;
-
-function values(issue: JqlIssue, field: string): string[] {
-  const f = issue.fields;
-  switch (field.toLowerCase()) {
-    case 'project': return [f.project.key];
-    case 'fixversion': return f.fixVersions.map((v) => v.name);
-    case 'labels': return f.labels;
-    case 'status': return [f.status.name];
-    case 'resolution': return f.resolution ? [f.resolution.name] : [];
-    case 'issuetype': case 'type': return [f.issuetype.name];
-    case 'key': case 'issuekey': return [issue.key];
-    default: throw new Error(`Field '${field}' does not exist or you do not have permission to view it.`);
-  }
-}
-
-function compileJql(jql: string, known: { projects: Set<string>; versions: Set<string> }): CompiledJql {
-  const [where, orderBy] = jql.split(/\s+ORDER\s+BY\s+|^ORDER\s+BY\s+/i);
-  const tokens: string[] = [];
-  let pos = 0;
-  TOKEN.lastIndex = 0;
-  for (let t = TOKEN.exec(where); t; t = TOKEN.exec(where)) { tokens.push(t[1]); pos = TOKEN.lastIndex; }
-  if (where.slice(pos).trim()) throw new Error(`Error in the JQL Query: unexpected text '${where.slice(pos).trim()}'.`);
-  let i = 0;
-  const next = (): string => {
-    if (i >= tokens.length) throw new Error('Error in the JQL Query: the query ended too early.');
-    return tokens[i++];
-  };
-  const unquote = (v: string): string => (/^["']/.test(v) ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v);
-  const check = (field: string, value: string): void => {
-    const f = field.toLowerCase();
-    if (f === 'project' && !known.projects.has(value)) throw new Error(`The value '${value}' does not exist for the field 'project'.`);
-    if (f === 'fixversion' && !known.versions.has(value)) throw new Error(`The value '${value}' does not exist for the field 'fixVersion'.`);
-  };
-  const clauses: Array<(issue: JqlIssue) => boolean> = [];
-  while (i < tokens.length) {
-    if (clauses.length) {
-      const and = next();
-      if (and.toUpperCase() !== 'AND') throw new Error(`Error in the JQL Query: expecting 'AND' but got '${and}'.`);
-    }
-    const field = next();
-    values({ key: '', fields: { summary: '', description: null, issuetype: { name: '' }, project: { key: '', id: '' }, labels: [], fixVersions: [], status: { name: '' }, resolution: null, created: '' } }, field);
-    const op = next().toLowerCase();
-    if (op === 'is') {
-      let negate = false;
-      let word = next();
-      if (word.toLowerCase() === 'not') { negate = true; word = next(); }
-      if (!/^(empty|null)$/i.test(word)) throw new Error(`Error in the JQL Query: expecting EMPTY but got '${word}'.`);
-      clauses.push((issue) => (values(issue, field).length === 0) !== negate);
-    } else if (op === '=' || op === '!=') {
-      const value = unquote(next());
-      check(field, value);
-      clauses.push((issue) => values(issue, field).some((v) => v.toLowerCase() === value.toLowerCase()) === (op === '='));
-    } else if (op === 'in' || op === 'not') {
-      const negate = op === 'not';
-      if (negate && next().toLowerCase() !== 'in') throw new Error("Error in the JQL Query: expecting 'in'.");
-      if (next() !== '(') throw new Error("Error in the JQL Query: expecting '('.");
-      const list: string[] = [];
-      for (let t = next(); t !== ')'; t = next()) if (t !== ',') { const v = unquote(t); check(field, v); list.push(v.toLowerCase()); }
-      clauses.push((issue) => values(issue, field).some((v) => list.includes(v.toLowerCase())) !== negate);
-    } else {
-      throw new Error(`Error in the JQL Query: the operator '${op}' is not supported by this fake.`);
-    }
-  }
-  const [orderField = 'key', dir = 'ASC'] = (orderBy ?? '').trim().split(/\s+/).filter(Boolean);
-  const sign = dir.toUpperCase() === 'DESC' ? -1 : 1;
-  const sortKey = (issue: JqlIssue): number => (orderField.toLowerCase() === 'created' ? Date.parse(issue.fields.created) : Number(issue.key.split('-')[1]));
-  return {
-    match: (issue) => clauses.every((c) => c(issue)),
-    order: (issues) => [...issues].sort((a, b) => sign * (sortKey(a) - sortKey(b)) || sign * (Number(a.key.split('-')[1]) - Number(b.key.split('-')[1]))),
-  };
 }

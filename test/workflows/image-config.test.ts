@@ -56,6 +56,7 @@ describe('imagesConfigSchema', () => {
 
   it('accepts the other tracker, no tracker, Glance, and a minimal stream', () => {
     expect(problems(withStream({ tracker: { kind: 'github', repo: 'fedora/atomic-host', label: 'image-failure' } }))).toEqual([]);
+    expect(problems(withStream({ tracker: { kind: 'jira', project: 'ATMO', issueType: 'Task', components: ['images'] } }))).toEqual([]);
     expect(problems(withStream({ tracker: undefined, glance: { enabled: true }, onNoPass: 'rebuild-until-pass', keepBuilds: 5 }))).toEqual([]);
     const minimal = imagesConfigSchema.parse({ site: { outDir: 'site' }, streams: [{ name: 'cloud', base: 'f42', build: { command: ['make'] } }] });
     expect(minimal.streams[0]).toMatchObject({ nightlyAt: '02:00', publishEvery: '14d', onNoPass: 'skip', tests: [], keepBuilds: 30, build: { timeout: '2h' } });
@@ -95,6 +96,7 @@ describe('imagesConfigSchema', () => {
     [{ tests: [{ name: 'boot', command: ['a'], advisory: 'yes' }] }, 'streams.0.tests.0.advisory: must be true or false'],
     [{ tracker: { kind: 'bugzilla', project: 'X' } }, 'streams.0.tracker.kind: must be "jira" or "github" (or leave tracker out)'],
     [{ tracker: { kind: 'jira', project: 'atmo' } }, 'streams.0.tracker.project: must be a JIRA project key such as ATMO'],
+    [{ tracker: { kind: 'jira', project: 'ATMO', components: [] } }, 'streams.0.tracker.components: must name at least one component'],
     [{ tracker: { kind: 'github', repo: 'just-a-name' } }, 'streams.0.tracker.repo: must be "owner/name", e.g. fedora/atomic-host'],
     [{ keepBuilds: 0 }, 'streams.0.keepBuilds: must be at least 1'],
     [{ glance: { enabled: 'on' } }, 'streams.0.glance.enabled: must be true or false'],

@@ -60,7 +60,7 @@ describe('releaseConfigSchema', () => {
       jira: { url: 'https://jira.example.org', project: 'ATMO', board: 12, userEnv: 'JIRA_USER', tokenEnv: 'JIRA_TOKEN' },
       github: { tokenEnv: 'GH_TOKEN' },
     });
-    expect(config.jira).toEqual({ url: 'https://jira.example.org', project: 'ATMO', board: 12, userEnv: 'JIRA_USER', tokenEnv: 'JIRA_TOKEN' });
+    expect(config.jira).toEqual({ url: 'https://jira.example.org', project: 'ATMO', board: 12, deployment: 'auto', userEnv: 'JIRA_USER', tokenEnv: 'JIRA_TOKEN' });
     expect(config.github).toEqual({ tokenEnv: 'GH_TOKEN', apiUrl: 'https://api.github.com' });
     expect(config.trickleDownAt).toBe('06:30');
   });
@@ -113,6 +113,12 @@ describe('releaseConfigSchema', () => {
     ]);
     expect(problems({ ...section(), trickleDownAt: '7am' })).toEqual([expect.stringContaining('trickleDownAt: trickleDownAt: invalid time of day "7am"')]);
     expect(problems({ ...section(), repos: [] })).toEqual(['repos: repos needs at least one repository']);
+  });
+
+  it('jira.deployment is cloud, datacenter or auto, and says so', () => {
+    const jira = { url: 'https://example.atlassian.net', project: 'ATMO' };
+    expect(releaseConfigSchema.parse({ ...section(), jira: { ...jira, deployment: 'cloud' } }).jira?.deployment).toBe('cloud');
+    expect(problems({ ...section(), jira: { ...jira, deployment: 'server' } })).toEqual(['jira.deployment: jira.deployment must be "cloud", "datacenter" or "auto", got "server"']);
   });
 
   it('jira and github take credentials by environment-variable name only', () => {
