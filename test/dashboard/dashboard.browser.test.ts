@@ -13,6 +13,7 @@ import { createActivities } from '../../activities/index.js';
 import { DEMO_STREAM, prepareDemo, startDemo } from '../../cli/demo.js';
 import { Output } from '../../cli/output.js';
 import { type LoadedConfig } from '../../config/load.js';
+import { hashToken, parseOperators } from '../../dashboard/auth.js';
 import { startDashboard } from '../../dashboard/server.js';
 import { buildActivityDeps } from '../../workers/activity-deps.js';
 import { startImageStreams } from '../../workers/image-streams.js';
@@ -22,6 +23,8 @@ import { tempDir } from '../support/git-repos.js';
 import { createTestEnv, type TestEnv } from '../support/temporal.js';
 
 const TOKEN = 'test-operator-token-0123456789';
+const BOB_TOKEN = 'bob-operator-token-9876543210';
+const operators = parseOperators(`alice: ${hashToken(TOKEN)}\nbob: ${hashToken(BOB_TOKEN)}`, 'test');
 let t: TestEnv;
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let loaded: LoadedConfig;
@@ -65,7 +68,7 @@ beforeAll(async () => {
   await startImageStreams(t.env.client, loaded.config);
   await startDemo(t.env.client, loaded);
   const connection = t.env.client.connection as Connection;
-  const a = await startDashboard({ connection, namespace: 'default', temporalAddress: 'test', token: TOKEN, host: '127.0.0.1', port: 0, siteDir: resolve(dir.path, '.stratus/demo/site') });
+  const a = await startDashboard({ connection, namespace: 'default', temporalAddress: 'test', operators, host: '127.0.0.1', port: 0, siteDir: resolve(dir.path, '.stratus/demo/site') });
   const b = await startDashboard({ connection, namespace: 'default', temporalAddress: 'test', host: '127.0.0.1', port: 0 });
   dashboards.push(a, b);
   withToken = a.url;
