@@ -45,6 +45,22 @@ export async function ensureLifecycle(client: Client, cfg: LifecycleConfig): Pro
   });
 }
 
+/** Runs a `lifecycleSweep` in plan mode (what would happen and why, nothing done) with what the lifecycle remembers. */
+export async function runPlan(client: Client, cfg: LifecycleConfig, at?: string): Promise<SweepReport> {
+  let memory: Pick<LifecycleMemory, 'noticesSent' | 'exemptions'> = { noticesSent: [], exemptions: [] };
+  try {
+    memory = await client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID).query('memory');
+  } catch {
+    // no lifecycle workflow yet: nothing sent, nothing exempted
+  }
+  const sweepId = `lifecycle-plan-${Date.now()}`;
+  const input: LifecycleSweepInput = {
+    sweepId, mode: 'plan', settings: lifecycleSettings(cfg), noticesSent: memory.noticesSent,
+    exemptions: memory.exemptions.map(({ id, reason: why, until }) => ({ id, reason: why, until })), ...(at ? { at } : {}),
+  };
+  return client.workflow.execute('lifecycleSweep', { taskQueue: LIFECYCLE_TASK_QUEUE, workflowId: sweepId, args: [input] }) as Promise<SweepReport>;
+}
+
 export function registerLifecycleCommands(program: Command, io: CliIo): void {
   const lifecycle = program.command('lifecycle').description('resource lifecycle on OpenStack: plan, sweep, approve, exempt, report');
 
@@ -55,20 +71,7 @@ export function registerLifecycleCommands(program: Command, io: CliIo): void {
     .action(async (opts: { at?: string }, command: Command) => {
       const { loaded, lifecycle: cfg } = lifecycleConfig(command, io);
       const out = outputFor(command, io);
-      const report = await withClient(loaded, io, clientIdentity(command, io), async (client) => {
-        let memory: Pick<LifecycleMemory, 'noticesSent' | 'exemptions'> = { noticesSent: [], exemptions: [] };
-        try {
-          memory = await client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID).query('memory');
-        } catch {
-          // no lifecycle workflow yet: nothing sent, nothing exempted
-        }
-        const sweepId = `lifecycle-plan-${Date.now()}`;
-        const input: LifecycleSweepInput = {
-          sweepId, mode: 'plan', settings: lifecycleSettings(cfg), noticesSent: memory.noticesSent,
-          exemptions: memory.exemptions.map(({ id, reason: why, until }) => ({ id, reason: why, until })), ...(opts.at ? { at: opts.at } : {}),
-        };
-        return client.workflow.execute('lifecycleSweep', { taskQueue: LIFECYCLE_TASK_QUEUE, workflowId: sweepId, args: [input] }) as Promise<SweepReport>;
-      });
+      const report = await withClient(loaded, io, clientIdentity(command, io), (client) => runPlan(client, cfg, opts.at));
       if (report.status === 'failed') throw new CliError(`the plan could not be made: ${report.error}`);
       const plan = report.plan ?? [];
       if (out.json) io.stdout.write(`${JSON.stringify(plan)}\n`);
