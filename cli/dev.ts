@@ -3,7 +3,11 @@ import { resolve } from 'node:path';
 import { resolveConfigPath } from '../config/load.js';
 import { type TemporalTarget } from '../workers/index.js';
 import { type EmbeddedServer } from './embedded.js';
-import { CliError, type CliIo, EXIT_USAGE } from './output.js';
+import type * as DemoExports from './demo.js';
+import { type Demo } from './demo.js';
+import { CliError, type CliIo, EXIT_USAGE, type Output } from './output.js';
+
+type DemoModule = typeof DemoExports;
 import { loadCommandConfig, outputFor, parsePort } from './context.js';
 import { shutdownSignal } from './signals.js';
 import { startDevDashboard } from './dashboard.js';
@@ -97,7 +101,7 @@ export function registerDevCommand(program: Command, io: CliIo): void {
 }
 
 /** Starts the demo's lifecycle with its earlier warnings before the workers do (a warning on failure). */
-async function seedDemoLifecycle(demoModule: typeof import('./demo.js'), demo: import('./demo.js').Demo, target: TemporalTarget, out: import('./output.js').Output): Promise<void> {
+async function seedDemoLifecycle(demoModule: DemoModule, demo: Demo, target: TemporalTarget, out: Output): Promise<void> {
   try {
     const { Client } = await import('@temporalio/client');
     const { connectClient } = await import('../workers/temporal-connection.js');

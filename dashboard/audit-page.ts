@@ -19,7 +19,7 @@ export type AuditPageData =
 function args(e: AuditEntry): string {
   if (e.args.length === 0) return '—';
   const text = JSON.stringify(e.args.length === 1 ? e.args[0] : e.args);
-  return `<code>${escapeHtml(text.length > 400 ? `${text.slice(0, 399)}…` : text)}</code>`;
+  return `<code>${escapeHtml(text.length > 240 ? `${text.slice(0, 239)}…` : text)}</code>`;
 }
 
 function outcome(e: AuditEntry): string {
