@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
+import { cliIdentity, type Operator, resolveOperator } from './operator.js';
 import { type CliIo, Output } from './output.js';
 
 /** Global options every command sees. */
@@ -41,4 +42,14 @@ export function parsePort(value: string): number {
     throw new InvalidArgumentError('must be a whole number from 0 to 65535 (0 picks a free port)');
   }
   return Number(value);
+}
+
+/** The operator a command acts as: the global `--as`, else STRATUS_OPERATOR, else the OS user. */
+export function operatorOf(command: Command, io: CliIo): Operator {
+  return resolveOperator(command.optsWithGlobals<{ as?: string }>().as, io);
+}
+
+/** The Temporal client identity (`cli:<login>`) every update or signal of the command is recorded under. */
+export function clientIdentity(command: Command, io: CliIo): string {
+  return cliIdentity(operatorOf(command, io));
 }

@@ -1,21 +1,32 @@
 // The first run: `stratus dev` (`npm start`) with no ./stratus.yaml and no Temporal address sets up
 // a demo that needs nothing outside the machine — bare git origins and tiny build/test scripts
-// under .stratus/demo/, a config pointing at them — then starts release train v1 and one image
-// build, and prints what to try next. No time speed-up: the train moves with `advance`.
+// under .stratus/demo/, a simulated OpenStack cloud and a local mailbox (cli/demo-cloud.ts), a
+// demo operator token for the dashboard, a config pointing at them — then starts release train
+// v1, one image build, a lifecycle plan and an enforcing sweep (which warns, then waits for
+// approval: it is over the demo's cap), and prints what to try next. No time speed-up.
 import { type Client } from '@temporalio/client';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { hashToken } from '../dashboard/auth.js';
 import { type TemporalTarget } from '../workers/temporal-connection.js';
+import { DEMO_CLOUD_SECRET_ENV, type DemoCloud } from './demo-cloud.js';
+import { BOOT_TEST, BUILD, DEMO_STREAM, demoYaml, LINT_TEST } from './demo-config.js';
+import { resolveOperator } from './operator.js';
 import { type CliIo, type Output } from './output.js';
 
 /** Where the demo lives, relative to the working directory. */
 export const DEMO_DIR = '.stratus/demo';
 /** The demo's release train and image stream. */
 export const DEMO_VERSION = 1;
-export const DEMO_STREAM = 'demo';
+export { DEMO_STREAM };
+/** The demo operator's dashboard token, relative to the demo dir (mode 0600). */
+export const DEMO_TOKEN_FILE = 'operator-token';
+/** The client identity of what the demo itself starts. */
+export const DEMO_IDENTITY = 'stratus-dev-demo';
 
 const GIT_ENV = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1' };
 const IDENTITY = ['-c', 'user.name=stratus demo', '-c', 'user.email=demo@localhost', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=master'];
@@ -48,58 +59,53 @@ async function origin(dir: string, name: string): Promise<string> {
   return bare;
 }
 
-const BUILD = `#!/bin/sh
-# Demo image build: writes a small "disk image" into the output dir stratus gives it.
-set -e
-echo "building $STRATUS_BUILD_ID on $STRATUS_BASE_RELEASE"
-printf 'demo disk image %s\\n' "$STRATUS_BUILD_ID" > "$STRATUS_OUTPUT_DIR/demo.qcow2"
-`;
-const BOOT_TEST = `#!/bin/sh
-# Demo test: the image file exists and is not empty.
-test -s "$STRATUS_IMAGE_DIR/demo.qcow2" || { echo "no image file in $STRATUS_IMAGE_DIR"; exit 1; }
-echo "boots fine"
-`;
-const LINT_TEST = `#!/bin/sh
-# Demo advisory test: always complains, which shows as "advisory fail" without failing the image.
-echo "lint: the demo image has no release notes"
-exit 1
-`;
-
-function demoYaml(dir: string): string {
-  const url = (name: string) => JSON.stringify(`file://${join(dir, 'origins', `${name}.git`)}`);
-  return `# Written by \`stratus dev\` on its first run (no ./stratus.yaml). Everything is local.
-dev:
-  dbFile: ../dev.db
-release:
-  cacheDir: git-cache
-  trickleDown: never
-  repos:
-    - { name: atmosphere, url: ${url('atmosphere')}, target: release-branch }
-    - { name: clank, url: ${url('clank')}, target: master }
-images:
-  site: { outDir: site, title: Demo image downloads }
-  workDir: images
-  streams:
-    - name: ${DEMO_STREAM}
-      base: demo-1
-      build: { command: [sh, scripts/build.sh], timeout: 5m }
-      tests:
-        - { name: boot, command: [sh, scripts/test-boot.sh], timeout: 5m }
-        - { name: lint, command: [sh, scripts/test-lint.sh], timeout: 5m, advisory: true }
-`;
+/** The demo: its loaded config, and the simulated cloud and mailbox when they started. */
+export interface Demo {
+  loaded: LoadedConfig;
+  cloud?: DemoCloud;
+  /** The demo operator (login) whose token is in {@link DEMO_TOKEN_FILE}. */
+  operator?: string;
 }
 
-/** Creates (or reuses) the demo under `<cwd>/.stratus/demo` and loads its config; on failure warns and keeps `fallback`. */
-export async function prepareDemo(io: CliIo, out: Output, fallback: LoadedConfig): Promise<LoadedConfig> {
+/**
+ * Creates (or reuses) the demo under `<cwd>/.stratus/demo`, starts its cloud and mailbox (unless
+ * `cloud: false`) and loads its config; on failure warns and keeps `fallback`.
+ */
+export async function prepareDemo(io: CliIo, out: Output, fallback: LoadedConfig, options: { cloud?: boolean } = {}): Promise<Demo> {
+  let cloud: DemoCloud | undefined;
+  if (options.cloud !== false) {
+    try {
+      const { startDemoCloud } = await import('./demo-cloud.js');
+      cloud = await startDemoCloud();
+      // the workers of this process read the cloud's secret from the environment, as from any config
+      process.env[DEMO_CLOUD_SECRET_ENV] = cloud.secret;
+    } catch (error) {
+      out.event('demo-cloud-failed', { error: (error as Error).message }, `warning: no demo cloud, so no lifecycle in the demo: ${(error as Error).message}`);
+    }
+  }
   try {
-    return await writeDemo(io, out);
+    return { ...(await writeDemo(io, out, cloud)), ...(cloud ? { cloud } : {}) };
   } catch (error) {
+    await cloud?.close();
     out.event('demo-failed', { error: (error as Error).message }, `warning: the demo could not be set up: ${(error as Error).message}`);
-    return fallback;
+    return { loaded: fallback };
   }
 }
 
-async function writeDemo(io: CliIo, out: Output): Promise<LoadedConfig> {
+/** The demo operator's token (created once, kept across restarts) and the operators file with its hash. */
+async function demoOperator(io: CliIo, dir: string): Promise<string> {
+  const login = resolveOperator(undefined, io).login;
+  const tokenFile = join(dir, DEMO_TOKEN_FILE);
+  let token = await readFile(tokenFile, 'utf8').then((t) => t.trim(), () => '');
+  if (token.length < 16) {
+    token = randomBytes(24).toString('base64url');
+    await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  }
+  await writeFile(join(dir, 'operators.yaml'), `# Dashboard operators of the demo: login: sha256(token). The token is in ${DEMO_TOKEN_FILE}.\n${login}: ${hashToken(token)}\n`);
+  return login;
+}
+
+async function writeDemo(io: CliIo, out: Output, cloud: DemoCloud | undefined): Promise<{ loaded: LoadedConfig; operator: string }> {
   const dir = resolve(io.cwd, DEMO_DIR);
   await mkdir(join(dir, 'scripts'), { recursive: true });
   await origin(dir, 'atmosphere');
@@ -108,14 +114,30 @@ async function writeDemo(io: CliIo, out: Output): Promise<LoadedConfig> {
     await writeFile(join(dir, 'scripts', file), text);
     await chmod(join(dir, 'scripts', file), 0o755);
   }
+  if (cloud) await writeFile(join(dir, 'allocations.csv'), `${cloud.allocationsCsv}\n`);
+  const operator = await demoOperator(io, dir);
   const file = join(dir, 'stratus.yaml');
-  await writeFile(file, demoYaml(dir));
-  out.event('demo', { config: file }, `No ./stratus.yaml: running the demo (config ${relative(io.cwd, file)}; local git origins and build scripts under ${DEMO_DIR}/)`);
-  return loadConfig(file);
+  await writeFile(file, demoYaml(dir, cloud));
+  out.event('demo', { config: file, cloud: cloud ? { authUrl: cloud.authUrl, servers: cloud.servers } : null },
+    `No ./stratus.yaml: running the demo (config ${relative(io.cwd, file)}; local git origins and build scripts under ${DEMO_DIR}/` +
+    `${cloud ? `; a simulated OpenStack cloud with ${cloud.servers} servers and a local mailbox` : ''})`);
+  return { loaded: loadConfig(file), operator };
 }
 
-/** Starts release train v1 (unless it exists) and one image build (unless the stream built already). */
-export async function startDemo(client: Client, loaded: LoadedConfig): Promise<{ train: string; build: string | null }> {
+/** What {@link startDemo} started. */
+export interface DemoStarted {
+  train: string;
+  build: string | null;
+  /** The lifecycle plan run now (shown on the dashboard) and the enforcing sweep, when the demo has a cloud. */
+  plan: string | null;
+  sweep: string | null;
+}
+
+/**
+ * Starts release train v1 (unless it exists), one image build (unless the stream built already)
+ * and, with the demo cloud, a lifecycle plan and an enforcing sweep (unless one is running).
+ */
+export async function startDemo(client: Client, loaded: LoadedConfig): Promise<DemoStarted> {
   const { RELEASE_TASK_QUEUE, releaseWorkflowId, trainConfigFrom } = await import('../workflows/release-train-types.js');
   const { IMAGE_STREAM, streamWorkflowId } = await import('../workflows/image-stream-model.js');
   const train = releaseWorkflowId(DEMO_VERSION);
@@ -128,37 +150,84 @@ export async function startDemo(client: Client, loaded: LoadedConfig): Promise<{
   }
   const stream = client.workflow.getHandle(streamWorkflowId(DEMO_STREAM));
   const status = await stream.query<{ buildsStarted: number }>(IMAGE_STREAM.statusQuery);
-  if (status.buildsStarted > 0) return { train, build: null };
-  const { imageId } = await stream.executeUpdate<{ imageId: string }, [object]>(IMAGE_STREAM.buildUpdate, { args: [{}] });
-  return { train, build: imageId };
+  let build: string | null = null;
+  if (status.buildsStarted === 0) ({ imageId: build } = await stream.executeUpdate<{ imageId: string }, [object]>(IMAGE_STREAM.buildUpdate, { args: [{}] }));
+  const lifecycle = loaded.config.lifecycle;
+  if (!lifecycle || !loaded.config.openstack) return { train, build, plan: null, sweep: null };
+  const { ensureLifecycle, runPlan } = await import('./lifecycle.js');
+  const { LIFECYCLE_WORKFLOW_ID } = await import('../workflows/lifecycle-sweep-types.js');
+  await ensureLifecycle(client, lifecycle);
+  const plan = await runPlan(client, lifecycle);
+  const entity = client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID);
+  let sweep: string | null;
+  try {
+    ({ sweepId: sweep } = await entity.executeUpdate<{ sweepId: string }, [{ enforce: boolean }]>('sweepNow', { args: [{ enforce: true }] }));
+  } catch {
+    // a sweep from an earlier start is still running (waiting for approval): show that one
+    sweep = (await entity.query<{ running?: { sweepId: string } }>('status')).running?.sweepId ?? null;
+  }
+  return { train, build, plan: plan.sweepId, sweep };
+}
+
+/**
+ * Before the workers start it: the `lifecycle` workflow with the demo cloud's earlier warnings in
+ * its memory (a restarted demo keeps the memory it has: the start arguments are then ignored).
+ */
+export async function startDemoLifecycle(client: Client, demo: Demo): Promise<void> {
+  const lifecycle = demo.loaded.config.lifecycle;
+  if (!lifecycle || !demo.cloud) return;
+  const { lifecycleSettings } = await import('../config/lifecycle-settings.js');
+  const { LIFECYCLE_TASK_QUEUE, LIFECYCLE_WORKFLOW_ID } = await import('../workflows/lifecycle-sweep-types.js');
+  const settings = lifecycleSettings(lifecycle);
+  await client.workflow.signalWithStart('lifecycle', {
+    workflowId: LIFECYCLE_WORKFLOW_ID, taskQueue: LIFECYCLE_TASK_QUEUE, signal: 'configure', signalArgs: [settings],
+    args: [{ settings, memory: { noticesSent: demo.cloud.earlierNotices, exemptions: [], reports: [], sweeps: 0 } }],
+  });
 }
 
 /** After the workers are up: start the demo's work and print what to try next. Never throws. */
-export async function runDemo(loaded: LoadedConfig, target: TemporalTarget, out: Output, dashboardUrl: string | undefined): Promise<void> {
+export async function runDemo(demo: Demo, target: TemporalTarget, out: Output, dashboardUrl: string | undefined): Promise<void> {
+  const { loaded } = demo;
   try {
     const { Client } = await import('@temporalio/client');
     const { connectClient } = await import('../workers/temporal-connection.js');
     const connection = await connectClient(target);
     try {
-      const started = await startDemo(new Client({ connection, namespace: target.namespace }), loaded);
-      const cfg = relative(process.cwd(), loaded.file) || loaded.file;
-      const env = `TEMPORAL_ADDRESS=${target.address}`;
-      out.event('demo-started', { ...started, dashboard: dashboardUrl ?? null }, [
-        `Demo: release train ${started.train} on local origins; image stream "${DEMO_STREAM}"${started.build ? ` building ${started.build}` : ''}.`,
-        ...(dashboardUrl ? [`Open ${dashboardUrl}/ (releases, images, lifecycle, download page).`] : []),
-        'Try next (in another terminal):',
-        `  npx stratus -c ${cfg} release status ${DEMO_VERSION}`,
-        `  npx stratus -c ${cfg} release advance ${DEMO_VERSION}      # end the running sprint now (twice to reach "Release")`,
-        `  npx stratus -c ${cfg} release approve ${DEMO_VERSION}      # tag v${DEMO_VERSION}-1 in the demo origins`,
-        `  ${env} npx stratus -c ${cfg} image build ${DEMO_STREAM} --wait`,
-        `  ${env} npx stratus -c ${cfg} image list ${DEMO_STREAM}`,
-        `  ${env} npx stratus -c ${cfg} image publish ${DEMO_STREAM}`,
-        'Write a ./stratus.yaml (see stratus.example.yaml) to run against your own systems.',
-      ].join('\n'));
+      const started = await startDemo(new Client({ connection, namespace: target.namespace, identity: DEMO_IDENTITY }), loaded);
+      out.event('demo-started', { ...started, dashboard: dashboardUrl ?? null, operator: demo.operator ?? null }, demoLines(demo, started, dashboardUrl).join('\n'));
     } finally {
       await connection.close();
     }
   } catch (error) {
     out.event('demo-failed', { error: (error as Error).message }, `warning: the demo could not start: ${(error as Error).message}`);
   }
+}
+
+/** What the demo prints: each command works as pasted in this directory (the CLI finds this `stratus dev` in .stratus/dev.json). */
+export function demoLines(demo: Demo, started: DemoStarted, dashboardUrl: string | undefined): string[] {
+  const cfg = relative(process.cwd(), demo.loaded.file) || demo.loaded.file;
+  const cmd = (args: string) => `  npx stratus -c ${cfg} ${args}`;
+  const lines = [
+    `Demo: release train ${started.train} on local origins; image stream "${DEMO_STREAM}"${started.build ? ` building ${started.build}` : ''}` +
+      `${started.sweep ? `; lifecycle on a simulated cloud of ${demo.cloud?.servers ?? 40} servers, sweep ${started.sweep} warning its users and waiting for approval` : ''}.`,
+    ...(dashboardUrl ? [`Open ${dashboardUrl}/ (releases, images, lifecycle, mailbox, download page).`] : []),
+    ...(dashboardUrl && demo.operator ? [`Dashboard actions as ${demo.operator}: paste the token from ${join(DEMO_DIR, DEMO_TOKEN_FILE)} into the token box.`] : []),
+    'Try next (in another terminal, in this directory):',
+    cmd(`release status ${DEMO_VERSION}`),
+    `${cmd(`release advance ${DEMO_VERSION}`)}      # end the running sprint now (twice to reach "Release")`,
+    `${cmd(`release approve ${DEMO_VERSION}`)}      # tag v${DEMO_VERSION}-1 in the demo origins`,
+    cmd(`image build ${DEMO_STREAM} --wait`),
+    cmd(`image list ${DEMO_STREAM}`),
+    cmd(`image publish ${DEMO_STREAM}`),
+  ];
+  if (started.sweep) {
+    lines.push(
+      `${cmd('lifecycle report')}      # the newest sweep: over its cap, waiting for approval`,
+      cmd('lifecycle plan'),
+      `${cmd(`lifecycle approve ${started.sweep}`)}      # it shelves the stopped servers now`,
+      cmd('audit lifecycle'),
+    );
+  }
+  lines.push(cmd(`audit ${started.train}`), 'Write a ./stratus.yaml (see stratus.example.yaml) to run against your own systems.');
+  return lines;
 }

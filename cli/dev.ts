@@ -3,10 +3,15 @@ import { resolve } from 'node:path';
 import { resolveConfigPath } from '../config/load.js';
 import { type TemporalTarget } from '../workers/index.js';
 import { type EmbeddedServer } from './embedded.js';
-import { CliError, type CliIo, EXIT_USAGE } from './output.js';
+import type * as DemoExports from './demo.js';
+import { type Demo } from './demo.js';
+import { CliError, type CliIo, EXIT_USAGE, type Output } from './output.js';
+
+type DemoModule = typeof DemoExports;
 import { loadCommandConfig, outputFor, parsePort } from './context.js';
 import { shutdownSignal } from './signals.js';
 import { startDevDashboard } from './dashboard.js';
+import { writeDevState } from './dev-state.js';
 import { loadBundleFromEnv, logLevelFromEnv, readyMessage } from './worker-common.js';
 
 /**
@@ -35,8 +40,9 @@ export function registerDevCommand(program: Command, io: CliIo): void {
       }
       const signal = shutdownSignal();
       // First run (no ./stratus.yaml, embedded server): the local demo of cli/demo.ts.
-      const demo = !loaded.found && external.address === undefined ? await import('./demo.js') : undefined;
-      if (demo) loaded = await demo.prepareDemo(io, out, loaded);
+      const demoModule = !loaded.found && external.address === undefined ? await import('./demo.js') : undefined;
+      const demo = demoModule ? await demoModule.prepareDemo(io, out, loaded) : undefined;
+      if (demo) loaded = demo.loaded;
       let target: TemporalTarget = external;
       let server: EmbeddedServer | undefined;
       if (external.address === undefined) {
@@ -66,7 +72,12 @@ export function registerDevCommand(program: Command, io: CliIo): void {
           `Using Temporal at ${external.address} (from ${external.addressSource}, namespace ${external.namespace})`,
         );
       }
-      const dashboard = await startDevDashboard({ loaded, target, io, out, port: opts.dashboardPort });
+      if (demoModule && demo?.cloud) await seedDemoLifecycle(demoModule, demo, target, out);
+      const dashboard = await startDevDashboard({ loaded, target, io, out, port: opts.dashboardPort, ...(demo?.cloud ? { mailbox: demo.cloud.mailbox } : {}) });
+      // tell the client commands run from this directory where this server is (removed on stop)
+      const forgetDevState = server
+        ? writeDevState(io.cwd, { pid: process.pid, address: server.address, namespace: target.namespace, dashboard: dashboard?.url ?? null, startedAt: new Date().toISOString() })
+        : undefined;
       try {
         await runWorkerProcess({
           loaded,
@@ -76,13 +87,31 @@ export function registerDevCommand(program: Command, io: CliIo): void {
           logLevel,
           onReady: (info) => {
             out.event('ready', { temporal: info.target, taskQueues: info.taskQueues }, readyMessage(info));
-            if (demo && loaded.found) void demo.runDemo(loaded, target, out, dashboard?.url);
+            if (demoModule && demo && loaded.found) void demoModule.runDemo(demo, target, out, dashboard?.url);
           },
         });
       } finally {
+        forgetDevState?.();
         await dashboard?.close();
         await server?.close();
+        await demo?.cloud?.close();
       }
       out.event('stopped', {}, 'stopped');
     });
+}
+
+/** Starts the demo's lifecycle with its earlier warnings before the workers do (a warning on failure). */
+async function seedDemoLifecycle(demoModule: DemoModule, demo: Demo, target: TemporalTarget, out: Output): Promise<void> {
+  try {
+    const { Client } = await import('@temporalio/client');
+    const { connectClient } = await import('../workers/temporal-connection.js');
+    const connection = await connectClient(target);
+    try {
+      await demoModule.startDemoLifecycle(new Client({ connection, namespace: target.namespace, identity: demoModule.DEMO_IDENTITY }), demo);
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    out.event('demo-failed', { error: (error as Error).message }, `warning: the demo lifecycle could not start: ${(error as Error).message}`);
+  }
 }

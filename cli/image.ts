@@ -5,7 +5,8 @@ import { type Client } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { type BuildListEntry, type StreamStatus, IMAGE_STREAM as N, streamOfImageId, streamWorkflowId } from '../workflows/image-stream-model.js';
 import { nameProblem } from '../workflows/image-types.js';
-import { loadCommandConfig, outputFor } from './context.js';
+import { clientTarget } from './dev-state.js';
+import { clientIdentity, loadCommandConfig, outputFor } from './context.js';
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE } from './output.js';
 
 /** Update rejections that mean "you typed something wrong" (exit 2); the rest are refusals (exit 1). */
@@ -14,13 +15,14 @@ const USAGE_CODES = new Set(['InvalidImageId', 'InvalidRef', 'MissingReason']);
 /** Opens a Temporal client from the config and environment, runs `fn`, closes the connection. */
 export async function withImageClient<T>(command: Command, io: CliIo, fn: (client: Client) => Promise<T>): Promise<T> {
   const loaded = loadCommandConfig(command, io, true);
-  const { connectClient, requireAddress, resolveTemporalTarget } = await import('../workers/index.js');
+  const identity = clientIdentity(command, io);
+  const { connectClient, requireAddress } = await import('../workers/index.js');
   const { Client } = await import('@temporalio/client');
-  const target = resolveTemporalTarget(loaded.config, io.env);
+  const target = await clientTarget(loaded, io);
   requireAddress(target);
   const connection = await connectClient(target);
   try {
-    return await fn(new Client({ connection, namespace: target.namespace }));
+    return await fn(new Client({ connection, namespace: target.namespace, identity }));
   } finally {
     await connection.close();
   }

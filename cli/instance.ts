@@ -5,7 +5,7 @@ import { type Command } from 'commander';
 import { deployInput } from '../config/lifecycle-settings.js';
 import { type DeployState } from '../workflows/deploy-instance.js';
 import { LIFECYCLE_TASK_QUEUE } from '../workflows/lifecycle-sweep-types.js';
-import { outputFor } from './context.js';
+import { clientIdentity, outputFor } from './context.js';
 import { lifecycleConfig, reason, withClient } from './lifecycle-client.js';
 import { CliError, EXIT_USAGE, type CliIo } from './output.js';
 
@@ -25,7 +25,7 @@ export function registerInstanceCommands(program: Command, io: CliIo): void {
       if (!input) throw new CliError(`lifecycle.deploy: is not configured in ${loaded.file} (playbook, user, extraVars …)`, EXIT_USAGE);
       const out = outputFor(command, io);
       const workflowId = `deploy-${serverId}`;
-      const state = await withClient(loaded, io, async (client) => {
+      const state = await withClient(loaded, io, clientIdentity(command, io), async (client) => {
         const handle = client.workflow.getHandle(workflowId);
         let deploy = 1;
         const running = await handle.describe().then((d) => d.status.name === 'RUNNING', () => false);

@@ -5,6 +5,7 @@ import { type Command } from 'commander';
 import { type LifecycleConfig } from '../config/lifecycle.js';
 import { type LoadedConfig } from '../config/load.js';
 import { loadCommandConfig } from './context.js';
+import { clientTarget } from './dev-state.js';
 import { CliError, EXIT_USAGE, type CliIo } from './output.js';
 
 /** The loaded config with a `lifecycle:` and an `openstack:` section, or a usage error naming the missing one. */
@@ -16,13 +17,13 @@ export function lifecycleConfig(command: Command, io: CliIo): { loaded: LoadedCo
   return { loaded, lifecycle };
 }
 
-/** Runs `fn` with a client connected to the configured Temporal target; closes it after. */
-export async function withClient<T>(loaded: LoadedConfig, io: CliIo, fn: (client: Client) => Promise<T>): Promise<T> {
-  const { connectClient, resolveTemporalTarget } = await import('../workers/temporal-connection.js');
-  const target = resolveTemporalTarget(loaded.config, io.env);
+/** Runs `fn` with a client (recorded as `identity`) connected to the configured Temporal target or the running `stratus dev`; closes it after. */
+export async function withClient<T>(loaded: LoadedConfig, io: CliIo, identity: string, fn: (client: Client) => Promise<T>): Promise<T> {
+  const { connectClient } = await import('../workers/temporal-connection.js');
+  const target = await clientTarget(loaded, io);
   const connection = await connectClient(target);
   try {
-    return await fn(new Client({ connection, namespace: target.namespace }));
+    return await fn(new Client({ connection, namespace: target.namespace, identity }));
   } finally {
     await connection.close();
   }

@@ -6,9 +6,9 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { lifecycleSettings } from '../config/lifecycle-settings.js';
 import { type LifecycleConfig } from '../config/lifecycle.js';
 import {
-  FINAL_SWEEP_STATUSES, LIFECYCLE_TASK_QUEUE, LIFECYCLE_WORKFLOW_ID, type LifecycleMemory, type LifecycleSweepInput, type PlanLine, type RememberedExemption, type SweepReport,
+  FINAL_SWEEP_STATUSES, LIFECYCLE_TASK_QUEUE, LIFECYCLE_WORKFLOW_ID, type LifecycleMemory, type LifecycleStatus, type LifecycleSweepInput, type PlanLine, type RememberedExemption, type SweepReport,
 } from '../workflows/lifecycle-sweep-types.js';
-import { outputFor } from './context.js';
+import { clientIdentity, outputFor } from './context.js';
 import { lifecycleConfig, notFound, reason, withClient } from './lifecycle-client.js';
 import { CliError, type CliIo } from './output.js';
 
@@ -45,6 +45,22 @@ export async function ensureLifecycle(client: Client, cfg: LifecycleConfig): Pro
   });
 }
 
+/** Runs a `lifecycleSweep` in plan mode (what would happen and why, nothing done) with what the lifecycle remembers. */
+export async function runPlan(client: Client, cfg: LifecycleConfig, at?: string): Promise<SweepReport> {
+  let memory: Pick<LifecycleMemory, 'noticesSent' | 'exemptions'> = { noticesSent: [], exemptions: [] };
+  try {
+    memory = await client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID).query('memory');
+  } catch {
+    // no lifecycle workflow yet: nothing sent, nothing exempted
+  }
+  const sweepId = `lifecycle-plan-${Date.now()}`;
+  const input: LifecycleSweepInput = {
+    sweepId, mode: 'plan', settings: lifecycleSettings(cfg), noticesSent: memory.noticesSent,
+    exemptions: memory.exemptions.map(({ id, reason: why, until }) => ({ id, reason: why, until })), ...(at ? { at } : {}),
+  };
+  return client.workflow.execute('lifecycleSweep', { taskQueue: LIFECYCLE_TASK_QUEUE, workflowId: sweepId, args: [input] }) as Promise<SweepReport>;
+}
+
 export function registerLifecycleCommands(program: Command, io: CliIo): void {
   const lifecycle = program.command('lifecycle').description('resource lifecycle on OpenStack: plan, sweep, approve, exempt, report');
 
@@ -55,20 +71,7 @@ export function registerLifecycleCommands(program: Command, io: CliIo): void {
     .action(async (opts: { at?: string }, command: Command) => {
       const { loaded, lifecycle: cfg } = lifecycleConfig(command, io);
       const out = outputFor(command, io);
-      const report = await withClient(loaded, io, async (client) => {
-        let memory: Pick<LifecycleMemory, 'noticesSent' | 'exemptions'> = { noticesSent: [], exemptions: [] };
-        try {
-          memory = await client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID).query('memory');
-        } catch {
-          // no lifecycle workflow yet: nothing sent, nothing exempted
-        }
-        const sweepId = `lifecycle-plan-${Date.now()}`;
-        const input: LifecycleSweepInput = {
-          sweepId, mode: 'plan', settings: lifecycleSettings(cfg), noticesSent: memory.noticesSent,
-          exemptions: memory.exemptions.map(({ id, reason: why, until }) => ({ id, reason: why, until })), ...(opts.at ? { at: opts.at } : {}),
-        };
-        return client.workflow.execute('lifecycleSweep', { taskQueue: LIFECYCLE_TASK_QUEUE, workflowId: sweepId, args: [input] }) as Promise<SweepReport>;
-      });
+      const report = await withClient(loaded, io, clientIdentity(command, io), (client) => runPlan(client, cfg, opts.at));
       if (report.status === 'failed') throw new CliError(`the plan could not be made: ${report.error}`);
       const plan = report.plan ?? [];
       if (out.json) {
@@ -86,7 +89,7 @@ export function registerLifecycleCommands(program: Command, io: CliIo): void {
     .action(async (opts: { enforce?: boolean; wait?: boolean }, command: Command) => {
       const { loaded, lifecycle: cfg } = lifecycleConfig(command, io);
       const out = outputFor(command, io);
-      await withClient(loaded, io, async (client) => {
+      await withClient(loaded, io, clientIdentity(command, io), async (client) => {
         await ensureLifecycle(client, cfg);
         let sweepId: string;
         try {
@@ -125,8 +128,8 @@ export function registerLifecycleCommands(program: Command, io: CliIo): void {
     .action(async (sweepId: string, _opts: unknown, command: Command) => {
       const { loaded } = lifecycleConfig(command, io);
       const out = outputFor(command, io);
-      const by = io.env.USER ?? io.env.LOGNAME ?? 'cli';
-      const result = await withClient(loaded, io, async (client) => {
+      const by = clientIdentity(command, io);
+      const result = await withClient(loaded, io, clientIdentity(command, io), async (client) => {
         try {
           return await client.workflow.getHandle(sweepId).executeUpdate('approve', { args: [{ by }] }) as { approvedBy: string };
         } catch (error) {
@@ -148,7 +151,7 @@ export function registerLifecycleCommands(program: Command, io: CliIo): void {
       if (!opts.reason.trim()) throw new CliError('--reason: must not be empty (say why the resource is kept)', 2);
       const { loaded, lifecycle: cfg } = lifecycleConfig(command, io);
       const out = outputFor(command, io);
-      const exemption = await withClient(loaded, io, async (client) => {
+      const exemption = await withClient(loaded, io, clientIdentity(command, io), async (client) => {
         await ensureLifecycle(client, cfg);
         try {
           return await client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID).executeUpdate('exempt', { args: [{ resourceId, until: opts.until, reason: opts.reason }] }) as RememberedExemption;
@@ -161,29 +164,39 @@ export function registerLifecycleCommands(program: Command, io: CliIo): void {
 
   lifecycle
     .command('report')
-    .description("a sweep's report (the last one when no id is given)")
+    .description("a sweep's report (without an id: the newest sweep, running or waiting for approval included)")
     .argument('[sweepId]', 'the sweep, e.g. lifecycle-sweep-20250301', parseSweepId)
     .action(async (sweepId: string | undefined, _opts: unknown, command: Command) => {
       const { loaded } = lifecycleConfig(command, io);
       const out = outputFor(command, io);
-      const report = await withClient(loaded, io, async (client) => {
+      const report = await withClient(loaded, io, clientIdentity(command, io), async (client) => {
+        const entity = client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID);
         let found: SweepReport | undefined;
+        let id = sweepId;
         try {
-          found = await client.workflow.getHandle(LIFECYCLE_WORKFLOW_ID).query<SweepReport | undefined, [string?]>('report', ...(sweepId ? [sweepId] : []));
+          if (!id) {
+            // the sweep running now (perhaps waiting for approval) is newer than the last finished one
+            const status = await entity.query<LifecycleStatus>('status');
+            id = status.running?.sweepId;
+          }
+          found = await entity.query<SweepReport | undefined, [string?]>('report', ...(id ? [id] : []));
         } catch (error) {
           if (!sweepId) notFound(error, `the lifecycle workflow (${LIFECYCLE_WORKFLOW_ID})`);
         }
-        if (!found && sweepId) {
+        if (!found && id) {
           try {
-            found = await client.workflow.getHandle(sweepId).query<SweepReport>('status');
+            found = await client.workflow.getHandle(id).query<SweepReport>('status');
           } catch (error) {
-            notFound(error, `sweep ${sweepId}`);
+            notFound(error, `sweep ${id}`);
           }
         }
         return found;
       });
       if (!report) throw new CliError('no sweep has run yet');
-      out.result({ ...report }, report.summary);
+      const waiting = report.status === 'awaiting-approval'
+        ? `\n${report.sweepId} is waiting for approval${report.blastRadius?.reason ? ` (${report.blastRadius.reason})` : ''}: stratus lifecycle approve ${report.sweepId}`
+        : '';
+      out.result({ ...report }, `${report.summary}${waiting}`);
     });
 }
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG_FILE } from '../config/load.js';
 import { registerConfigCommands } from './config.js';
 import { registerDevCommand } from './dev.js';
+import { registerAuditCommand } from './audit.js';
 import { registerDashboardCommand } from './dashboard.js';
 import { registerReleaseCommands } from './release.js';
 import { registerImageCommands } from './image.js';
@@ -22,6 +23,7 @@ export function createProgram(io: CliIo): Command {
       new Option('-c, --config <file>', 'config file').env('STRATUS_CONFIG').default(DEFAULT_CONFIG_FILE),
     )
     .option('--json', 'machine-readable output: one JSON object per line on stdout')
+    .option('--as <login>', 'the operator recorded in the workflow history for what this command does (default: STRATUS_OPERATOR, else the OS user)')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError()
     .exitOverride()
@@ -39,6 +41,7 @@ export function createProgram(io: CliIo): Command {
   registerLifecycleCommands(program, io);
   registerInstanceCommands(program, io);
   registerDashboardCommand(program, io);
+  registerAuditCommand(program, io);
   return program;
 }
 

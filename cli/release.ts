@@ -9,7 +9,8 @@ import { advanceUpdate, approveUpdate, cancelUpdate, resumeUpdate, statusQuery, 
 import {
   RELEASE_TASK_QUEUE, planTrain, releaseWorkflowId, trainConfigFrom, type ReleaseTrainInput, type TrainStatus,
 } from '../workflows/release-train-types.js';
-import { loadCommandConfig, outputFor } from './context.js';
+import { clientTarget } from './dev-state.js';
+import { clientIdentity, loadCommandConfig, outputFor } from './context.js';
 import { CliError, type CliIo, EXIT_USAGE } from './output.js';
 
 const CODENAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -23,15 +24,15 @@ function version(value: string): number {
   }
 }
 
-/** A Temporal client for the command: TEMPORAL_ADDRESS / profile / temporal.address, else dev.host:dev.port. */
+/** A Temporal client for the command: TEMPORAL_ADDRESS / profile / temporal.address, else the running `stratus dev`, else dev.host:dev.port. */
 async function withClient<T>(command: Command, io: CliIo, fn: (client: Client) => Promise<T>): Promise<T> {
   const loaded = loadCommandConfig(command, io, true);
-  const { resolveTemporalTarget, connectClient } = await import('../workers/temporal-connection.js');
-  const target = resolveTemporalTarget(loaded.config, io.env);
-  const address = target.address ?? `${loaded.config.dev.host}:${loaded.config.dev.port}`;
-  const connection: Connection = await connectClient({ ...target, address, connectionOptions: { ...target.connectionOptions, address } });
+  const identity = clientIdentity(command, io);
+  const { connectClient } = await import('../workers/temporal-connection.js');
+  const target = await clientTarget(loaded, io, true);
+  const connection: Connection = await connectClient(target);
   try {
-    return await fn(new Client({ connection, namespace: target.namespace }));
+    return await fn(new Client({ connection, namespace: target.namespace, identity }));
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new CliError(`no release train ${error.workflowId ?? ''} (start it with \`stratus release start <N>\`)`);
     if (error instanceof WorkflowUpdateFailedError) throw new CliError(error.cause?.message ?? error.message);

@@ -49,6 +49,15 @@ export const devConfigSchema = z.strictObject({
   dashboardPort: port('dashboard').default(8080),
 });
 
+/** `dashboard:` — who may act on the web dashboard. */
+export const dashboardConfigSchema = z.strictObject({
+  /**
+   * File of `login: sha256hex(token)` pairs, relative to the config file: each operator acts with
+   * their own token and the workflow history records their login (`dashboard:<login>`).
+   */
+  operatorsFile: z.string({ error: 'must be a string (a file path)' }).min(1, { error: 'must not be empty' }).optional(),
+});
+
 /** `worker:` — what `stratus worker` / `stratus dev` run. */
 export const workerConfigSchema = z.strictObject({
   /** Task queues this process serves; all three by default. */
@@ -69,6 +78,7 @@ export const stratusConfigSchema = z.strictObject(
     temporal: temporalConfigSchema.prefault({}),
     dev: devConfigSchema.prefault({}),
     worker: workerConfigSchema.prefault({}),
+    dashboard: dashboardConfigSchema.optional(),
     // domain sections: each optional; a missing section disables that capability
     release: releaseConfigSchema.optional(),
     images: imagesConfigSchema.optional(),

@@ -1,6 +1,7 @@
 // The images page: per stream the build matrix (date × test: pass, FAIL, advisory fail), the
 // published image with its checksums, stale/revoked banners, the tracker link, and (with a
 // token) revoking the published image.
+import { auditLink } from './audit-page.js';
 import { humanSize } from './download-page.js';
 import { actionForm, escapeHtml, link, renderPage, time, unreachableBanner, type PageContext } from './layout.js';
 import { type ImagesView, type StreamRow } from './model.js';
@@ -67,6 +68,7 @@ function streamSection(row: StreamRow, ctx: PageContext): string {
   const s = row.status;
   return `<section id="${id}" aria-labelledby="${id}-h">
 <h2 id="${id}-h">${escapeHtml(row.stream)}</h2>
+<p class="audit">${auditLink(`image-stream-${row.stream}`, `Who did what on image-stream-${row.stream}`)}</p>
 ${banners(row)}
 <dl><dt>Running</dt><dd>${s.running ? `<code>${escapeHtml(s.running)}</code>` : 'nothing'}${s.queued.length ? `, queued ${s.queued.map((q) => `<code>${escapeHtml(q)}</code>`).join(', ')}` : ''}</dd>
 <dt>Next nightly</dt><dd>${time(s.nextNightly)}</dd><dt>Publish deadline</dt><dd>${time(s.deadline)} (when no image passed: ${escapeHtml(s.onNoPass)})</dd>

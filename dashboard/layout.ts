@@ -13,6 +13,8 @@ export interface PageContext {
   now: number;
   /** Where Temporal is, for the "unreachable" banner. */
   temporalAddress: string;
+  /** The first-run demo's mailbox is there: show it in the navigation. */
+  mailbox?: boolean;
 }
 
 /** A link when `url` is http(s), else the escaped text. */
@@ -74,13 +76,12 @@ form.action{display:inline-block;margin:.2rem .5rem .2rem 0}
 // Progressive: without JS the forms still POST (and are refused without the token).
 const SCRIPT = `(function(){
 var box=document.getElementById('operator-box');if(!box)return;
-var tok=document.getElementById('operator-token'),who=document.getElementById('operator-name'),out=document.getElementById('action-result');
-tok.value=sessionStorage.getItem('stratus-token')||'';who.value=sessionStorage.getItem('stratus-operator')||'';
+var tok=document.getElementById('operator-token'),out=document.getElementById('action-result');
+tok.value=sessionStorage.getItem('stratus-token')||'';
 tok.addEventListener('change',function(){sessionStorage.setItem('stratus-token',tok.value)});
-who.addEventListener('change',function(){sessionStorage.setItem('stratus-operator',who.value)});
 document.querySelectorAll('form.action').forEach(function(f){f.addEventListener('submit',function(e){
 e.preventDefault();var body={};new FormData(f).forEach(function(v,k){body[k]=v});
-var h={'Content-Type':'application/json','Authorization':'Bearer '+tok.value};if(who.value)h['X-Stratus-Operator']=who.value;
+var h={'Content-Type':'application/json','Authorization':'Bearer '+tok.value};
 fetch(f.getAttribute('action'),{method:'POST',headers:h,body:JSON.stringify(body)}).then(function(r){return r.json().then(function(j){
 out.textContent=(r.ok?'Done: ':'Refused ('+r.status+'): ')+(j.message||j.error||'');if(r.ok)setTimeout(function(){location.reload()},800);});
 }).catch(function(err){out.textContent='Failed: '+err});});});})();`;
@@ -97,9 +98,10 @@ const PAGES = [
 
 /** The whole HTML document of a dashboard page. */
 export function renderPage(ctx: PageContext, current: string, title: string, body: string): string {
-  const nav = PAGES.map(([href, name]) => `<li><a href="${href}"${href === current ? ' aria-current="page"' : ''}>${name}</a></li>`).join('');
+  const pages = ctx.mailbox ? [...PAGES, ['/mailbox', 'Mailbox'] as const] : PAGES;
+  const nav = pages.map(([href, name]) => `<li><a href="${href}"${href === current ? ' aria-current="page"' : ''}>${name}</a></li>`).join('');
   const operator = ctx.actions
-    ? `<div id="operator-box"><label for="operator-token">Operator token</label> <input type="password" id="operator-token" autocomplete="off"> <label for="operator-name">Your name</label> <input id="operator-name" autocomplete="off" size="12"> <output id="action-result" role="status" aria-live="polite"></output></div>`
+    ? `<div id="operator-box"><label for="operator-token">Operator token</label> <input type="password" id="operator-token" autocomplete="off"> <output id="action-result" role="status" aria-live="polite"></output></div>`
     : '';
   return `<!doctype html>
 <html lang="en">

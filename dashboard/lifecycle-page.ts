@@ -1,6 +1,7 @@
 // The lifecycle page: the next sweep, the last sweep's report, sweeps waiting for approval (with
 // a token: approve), the upcoming plan (what happens to which resource, when, by which rule) and
 // the exemptions.
+import { auditLink } from './audit-page.js';
 import { type SweepReport } from '../workflows/lifecycle-sweep-types.js';
 import { actionForm, escapeHtml, renderPage, time, unreachableBanner, type PageContext } from './layout.js';
 import { type LifecycleView } from './model.js';
@@ -27,14 +28,14 @@ export function renderLifecyclePage(view: LifecycleView, ctx: PageContext): stri
   const parts: string[] = [];
   if (view.status) {
     const s = view.status;
-    parts.push(`<section aria-labelledby="lc-next"><h2 id="lc-next">Next sweep</h2><p>${time(s.nextSweepAt)} (daily at ${escapeHtml(s.sweepAt)} UTC, ${s.enforce ? 'enforcing' : 'dry-run'}); ${s.sweeps} sweeps so far, ${s.noticesRemembered} warnings remembered.${s.running ? ` Running now: <code>${escapeHtml(s.running.sweepId)}</code>.` : ''}</p></section>`);
+    parts.push(`<section aria-labelledby="lc-next"><h2 id="lc-next">Next sweep</h2><p>${time(s.nextSweepAt)} (daily at ${escapeHtml(s.sweepAt)} UTC, ${s.enforce ? 'enforcing' : 'dry-run'}); ${s.sweeps} sweeps so far, ${s.noticesRemembered} warnings remembered.${s.running ? ` Running now: <code>${escapeHtml(s.running.sweepId)}</code>.` : ''}</p><p class="audit">${auditLink('lifecycle', 'Who did what on the lifecycle (audit)')}</p></section>`);
   } else {
     parts.push(`<p class="banner notice">${escapeHtml(view.problem ?? 'the lifecycle workflow is not running')}</p>`);
   }
   for (const row of view.running) {
     const r = row.report;
     const approve = r?.status === 'awaiting-approval' ? actionForm(ctx, `/api/lifecycle/sweeps/${encodeURIComponent(row.sweepId)}/approve`, `Approve ${row.sweepId}`) : '';
-    parts.push(`<section aria-labelledby="run-${escapeHtml(row.sweepId)}"><h2 id="run-${escapeHtml(row.sweepId)}">Running sweep ${escapeHtml(row.sweepId)}</h2>${r?.status === 'awaiting-approval' ? '<div class="banner stale" role="status"><h3>Waiting for approval</h3><p>This sweep is over its caps and acts only once approved.</p></div>' : ''}${r ? report(r) : `<p>${escapeHtml(row.problem ?? '')}</p>`}${approve}</section>`);
+    parts.push(`<section aria-labelledby="run-${escapeHtml(row.sweepId)}"><h2 id="run-${escapeHtml(row.sweepId)}">Running sweep ${escapeHtml(row.sweepId)}</h2>${r?.status === 'awaiting-approval' ? '<div class="banner stale" role="status"><h3>Waiting for approval</h3><p>This sweep is over its caps and acts only once approved.</p></div>' : ''}${r ? report(r) : `<p>${escapeHtml(row.problem ?? '')}</p>`}${approve} ${auditLink(row.sweepId, `Audit of ${row.sweepId}`)}</section>`);
   }
   parts.push(`<section aria-labelledby="lc-last"><h2 id="lc-last">Last sweep</h2>${view.lastReport ? report(view.lastReport) : '<p>No sweep has run yet.</p>'}</section>`);
   const plan = view.plan;
@@ -49,6 +50,7 @@ export function renderLifecyclePage(view: LifecycleView, ctx: PageContext): stri
   parts.push(`<section aria-labelledby="lc-ex"><h2 id="lc-ex">Exemptions</h2>${exemptions.length
     ? `<table><caption>Exempt resources</caption><thead><tr><th scope="col">Resource or project</th><th scope="col">Until</th><th scope="col">Reason</th><th scope="col">Added</th></tr></thead><tbody>${exemptions.map((e) =>
       `<tr><th scope="row"><code>${escapeHtml(e.id)}</code></th><td>${escapeHtml(e.until)}</td><td>${escapeHtml(e.reason)}</td><td>${time(e.addedAt)}</td></tr>`).join('')}</tbody></table>`
-    : '<p>No exemptions.</p>'}</section>`);
+    : '<p>No exemptions.</p>'}${actionForm(ctx, '/api/lifecycle/exempt', 'Exempt', [
+    { name: 'resourceId', label: 'Resource or project id' }, { name: 'until', label: 'Until (YYYY-MM-DD)' }, { name: 'reason', label: 'Reason' }])}</section>`);
   return renderPage(ctx, '/lifecycle', 'Resource lifecycle', parts.join('\n'));
 }

@@ -1,5 +1,6 @@
 // The releases page: one section per train with its sprint timeline and today's marker, phase,
 // what it waits for, tags per repo, release notes, and (with a token) approve/advance.
+import { auditLink } from './audit-page.js';
 import { type TrainStatus } from '../workflows/release-train-types.js';
 import { actionForm, escapeHtml, link, renderPage, time, unreachableBanner, type PageContext } from './layout.js';
 import { type ReleasesView, type TrainRow } from './model.js';
@@ -60,6 +61,7 @@ function trainSection(row: TrainRow, ctx: PageContext): string {
   const releases = s.githubReleases.length ? `<p>GitHub releases: ${s.githubReleases.map((r) => escapeHtml(r)).join(', ')}</p>` : '';
   return `<section id="${id}" aria-labelledby="${id}-h">
 <h2 id="${id}-h">v${s.version} <span class="codename">${escapeHtml(s.codename)}</span></h2>
+<p class="audit">${auditLink(s.workflowId, `Who did what on ${s.workflowId}`)}</p>
 ${timeline(s, ctx.now)}
 <dl><dt>Stage</dt><dd class="stage">${escapeHtml(s.stage)}${s.runs > 1 ? ` (run ${s.runs})` : ''}</dd><dt>Phase</dt><dd class="phase-now">${phase}</dd>
 <dt>Approved</dt><dd>${s.approved ? 'yes' : s.autoApprove ? 'automatically at the end' : 'no'}</dd>

@@ -1,6 +1,7 @@
 // `stratus dashboard`: a fastify server rendering the pages from workflow queries, the same data
-// as JSON under /api/, the public download page under /site/, and — only with an operator token —
-// POST actions sent as updates with the client identity `dashboard:<operator>`.
+// as JSON under /api/, the public download page under /site/, the audit of each entity under
+// /audit/<workflowId>, the demo mailbox, and — only with an operator's own token — POST actions
+// sent as updates with the client identity `dashboard:<login>` of the operator the token names.
 import { Client, type Connection } from '@temporalio/client';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
@@ -10,7 +11,10 @@ import { type PublishImageInput, type StreamFeed, nameProblem } from '../workflo
 import { IMAGE_STREAM, streamWorkflowId } from '../workflows/image-stream-model.js';
 import { InvalidNameError, validateVersion } from '../workflows/release-names.js';
 import { releaseWorkflowId } from '../workflows/release-train-types.js';
-import { checkBearer, operatorName } from './auth.js';
+import { AUDIT_WORKFLOW_ID, loadAudit } from './audit-load.js';
+import { type AuditPageData, renderAuditPage } from './audit-page.js';
+import { checkBearer, type OperatorEntry } from './auth.js';
+import { type Mailbox, renderMailboxPage } from './mailbox-page.js';
 import { renderDownloadPage } from './download-page.js';
 import { renderImagesPage } from './images-page.js';
 import { type PageContext, SCRIPT_CSP } from './layout.js';
@@ -25,10 +29,10 @@ export interface DashboardOptions {
   namespace: string;
   /** Shown in the "unreachable" banner. */
   temporalAddress: string;
-  /** The operator token; absent: read-only (no buttons, every POST refused). Never logged. */
-  token?: string;
-  /** Operator recorded when a request names none (`X-Stratus-Operator`). */
-  defaultOperator?: string;
+  /** The operators (login and sha256 of their token); none: read-only (no buttons, every POST refused). */
+  operators?: readonly OperatorEntry[];
+  /** The first-run demo's local mailbox (the /mailbox page). */
+  mailbox?: Mailbox;
   /** The image site directory (files under /site/), when images are configured. */
   siteDir?: string;
   siteTitle?: string;
@@ -39,6 +43,8 @@ export interface DashboardOptions {
 }
 
 const SWEEP_ID = /^lifecycle-sweep-[0-9A-Za-z-]{1,64}$/;
+const RESOURCE_ID = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,254}$/;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const CSP = `default-src 'none'; style-src 'unsafe-inline'; script-src ${SCRIPT_CSP}; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.json': 'application/json', '.xml': 'application/xml', '.txt': 'text/plain; charset=utf-8' };
 
@@ -53,7 +59,8 @@ export function createDashboard(options: DashboardOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
   const reader = new Client({ connection: options.connection, namespace: options.namespace, identity: 'dashboard' });
   if (options.deadlineMs !== undefined) setDeadline(reader, options.deadlineMs);
-  const ctx = (): PageContext => ({ actions: options.token !== undefined, now: (options.now ?? Date.now)(), temporalAddress: options.temporalAddress });
+  const operators = options.operators ?? [];
+  const ctx = (): PageContext => ({ actions: operators.length > 0, mailbox: options.mailbox !== undefined, now: (options.now ?? Date.now)(), temporalAddress: options.temporalAddress });
   const html = (reply: FastifyReply, body: string) =>
     reply.header('content-type', 'text/html; charset=utf-8').header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(body);
 
@@ -69,6 +76,31 @@ export function createDashboard(options: DashboardOptions): FastifyInstance {
   app.get('/api/releases', async () => loadReleases(reader));
   app.get('/api/images', async () => loadImages(reader));
   app.get('/api/lifecycle', async () => loadLifecycle(reader));
+  app.get('/mailbox', (_req, reply) => html(reply, renderMailboxPage(options.mailbox, ctx())));
+  app.get('/api/mailbox', () => ({ messages: options.mailbox?.messages() ?? [] }));
+
+  const audit = async (workflowId: string): Promise<AuditPageData> => {
+    try {
+      return { kind: 'ok', view: await loadAudit(reader, workflowId) };
+    } catch (error) {
+      if ((error as Error).name === 'WorkflowNotFoundError') return { kind: 'not-found', workflowId };
+      return { kind: 'unreachable', workflowId, error: describeError(error) };
+    }
+  };
+  const auditId = (req: FastifyRequest): string => {
+    const { workflowId } = req.params as { workflowId: string };
+    if (!AUDIT_WORKFLOW_ID.test(workflowId)) throw new ActionError(400, `workflowId: ${JSON.stringify(workflowId.slice(0, 80))} is not a workflow id such as release-v31, image-stream-demo or lifecycle`);
+    return workflowId;
+  };
+  app.get('/audit/:workflowId', async (req, reply) => {
+    const data = await audit(auditId(req));
+    return html(reply.status(data.kind === 'not-found' ? 404 : 200), renderAuditPage(data, ctx()));
+  });
+  app.get('/api/audit/:workflowId', async (req, reply) => {
+    const data = await audit(auditId(req));
+    if (data.kind === 'ok') return data.view;
+    return reply.status(data.kind === 'not-found' ? 404 : 503).send({ ok: false, error: data.kind === 'not-found' ? `there is no workflow ${data.workflowId}` : data.error });
+  });
 
   app.get('/site/', async (_req, reply) => {
     const view = await loadImages(reader);
@@ -86,15 +118,18 @@ export function createDashboard(options: DashboardOptions): FastifyInstance {
     return reply.header('content-type', TYPES[extname(file)] ?? 'application/octet-stream').header('x-content-type-options', 'nosniff').send(createReadStream(file));
   });
 
-  // Actions: POST only, bearer token checked before the body is even parsed.
+  // Actions: POST only, bearer token checked before the body is even parsed; the login the token
+  // names is the only name an action is recorded under.
+  const logins = new WeakMap<FastifyRequest, string>();
   const guard = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (options.token === undefined) return reply.status(403).send({ ok: false, error: 'actions are disabled: start the dashboard with an operator token (STRATUS_DASHBOARD_TOKEN or --token-env)' });
-    const check = checkBearer(req.headers.authorization, options.token);
+    if (operators.length === 0) return reply.status(403).send({ ok: false, error: 'actions are disabled: start the dashboard with operators (--operators-file, dashboard.operatorsFile or STRATUS_DASHBOARD_OPERATORS)' });
+    const check = checkBearer(req.headers.authorization, operators);
     if (!check.ok) return reply.status(check.status).send({ ok: false, error: check.message });
+    logins.set(req, check.login);
   };
   const actor = (req: FastifyRequest) => {
-    const who = operatorName(req.headers['x-stratus-operator'], options.defaultOperator ?? 'operator');
-    if (who === null) throw new ActionError(400, 'X-Stratus-Operator: must be 1 to 64 letters, digits, ".", "_", "@" or "-"');
+    const who = logins.get(req);
+    if (who === undefined) throw new ActionError(401, 'this action needs your operator token');
     return { who, client: new Client({ connection: options.connection, namespace: options.namespace, identity: `dashboard:${who}` }) };
   };
   const run = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -149,6 +184,22 @@ export function createDashboard(options: DashboardOptions): FastifyInstance {
     const result = await run(`sweep ${sweepId}`, () =>
       client.workflow.getHandle(sweepId).executeUpdate<{ approvedBy: string }, [{ by: string }]>('approve', { args: [{ by: `dashboard:${who}` }] }));
     return { ok: true, action: 'approve', sweepId, by: result.approvedBy, message: `${sweepId} approved by ${result.approvedBy}` };
+  });
+
+  app.post('/api/lifecycle/exempt', { onRequest: guard }, async (req) => {
+    const body = (req.body ?? {}) as { resourceId?: unknown; until?: unknown; reason?: unknown };
+    const resourceId = typeof body.resourceId === 'string' ? body.resourceId.trim() : '';
+    if (!RESOURCE_ID.test(resourceId)) throw new ActionError(400, `resourceId: ${JSON.stringify(String(body.resourceId ?? '').slice(0, 80))} is not a resource or project id`);
+    const until = typeof body.until === 'string' ? body.until.trim() : '';
+    if (!DAY.test(until) || Number.isNaN(Date.parse(`${until}T00:00:00Z`)) || new Date(`${until}T00:00:00Z`).toISOString().slice(0, 10) !== until) {
+      throw new ActionError(400, `until: must be a date YYYY-MM-DD, got ${JSON.stringify(String(body.until ?? '').slice(0, 40))}`);
+    }
+    if (typeof body.reason !== 'string' || !body.reason.trim() || body.reason.length > 500) throw new ActionError(400, 'reason: say why the resource is kept (1 to 500 characters)');
+    const { who, client } = actor(req);
+    const result = await run('the lifecycle workflow (lifecycle)', () =>
+      client.workflow.getHandle('lifecycle').executeUpdate<{ id: string; until: string; reason: string }, [{ resourceId: string; until: string; reason: string }]>(
+        'exempt', { args: [{ resourceId, until, reason: (body.reason as string).trim() }] }));
+    return { ok: true, action: 'exempt', by: `dashboard:${who}`, message: `${result.id} is exempt until ${result.until}`, result };
   });
 
   return app;

@@ -1,30 +1,39 @@
 // The dashboard in a real browser (Debian's chromium via playwright-core) against a running stack:
-// the embedded server, a real worker with the real activities built from the first-run demo config
-// (bare git origins, build/test scripts), release train v1 and one image build. Saves screenshots
+// the embedded server, real workers with the real activities built from the first-run demo config
+// (bare git origins, build/test scripts, the simulated OpenStack cloud and the local mailbox),
+// release train v1, one image build, the demo's lifecycle plan and its sweep waiting for approval.
+// Operators act with their own tokens and the audit view names them. Saves screenshots
 // under .stratus/test-artifacts/ (git-ignored); STRATUS_UPDATE_SCREENSHOTS=1 writes the README's
 // copies in docs/screenshots/ instead, so a plain test run never rewrites tracked files.
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { type Browser, type Page } from 'playwright-core';
 import { contrastRatio, launchChromium } from '../support/browser.js';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createActivities } from '../../activities/index.js';
-import { DEMO_STREAM, prepareDemo, startDemo } from '../../cli/demo.js';
+import { DEMO_CLOUD_SECRET_ENV } from '../../cli/demo-cloud.js';
+import { type Demo, DEMO_IDENTITY, DEMO_STREAM, prepareDemo, startDemo, startDemoLifecycle } from '../../cli/demo.js';
 import { Output } from '../../cli/output.js';
 import { type LoadedConfig } from '../../config/load.js';
+import { hashToken, parseOperators } from '../../dashboard/auth.js';
 import { startDashboard } from '../../dashboard/server.js';
 import { buildActivityDeps } from '../../workers/activity-deps.js';
 import { startImageStreams } from '../../workers/image-streams.js';
 import { type BuildListEntry, IMAGE_STREAM } from '../../workflows/image-stream-model.js';
+import { type SweepReport } from '../../workflows/lifecycle-sweep-types.js';
 import { type TrainStatus } from '../../workflows/release-train-types.js';
 import { tempDir } from '../support/git-repos.js';
 import { createTestEnv, type TestEnv } from '../support/temporal.js';
 
 const TOKEN = 'test-operator-token-0123456789';
+const BOB_TOKEN = 'bob-operator-token-9876543210';
+const operators = parseOperators(`alice: ${hashToken(TOKEN)}\nbob: ${hashToken(BOB_TOKEN)}`, 'test');
 let t: TestEnv;
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let loaded: LoadedConfig;
+let demo: Demo;
+let sweepId: string;
 let stopWorkers: () => Promise<void>;
 let browser: Browser;
 let page: Page;
@@ -45,28 +54,36 @@ async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 30_
 }
 
 const trainStatus = () => t.env.client.workflow.getHandle('release-v1').query<TrainStatus>('status');
+const sweep = () => t.env.client.workflow.getHandle(sweepId).query<SweepReport>('status');
 const builds = () => t.env.client.workflow.getHandle(`image-stream-${DEMO_STREAM}`).query<BuildListEntry[]>(IMAGE_STREAM.listQuery);
 
 beforeAll(async () => {
   dir = await tempDir('stratus-dashboard-');
   const io = { stdout: { write: () => true }, stderr: { write: () => true }, env: {}, cwd: dir.path };
   const fallback = { config: {}, file: '', found: false, baseDir: dir.path } as unknown as LoadedConfig;
-  loaded = await prepareDemo(io, new Output(io, true), fallback);
+  demo = await prepareDemo(io, new Output(io, true), fallback);
+  loaded = demo.loaded;
   expect(loaded.found).toBe(true);
+  expect(demo.cloud).toBeDefined();
   t = await createTestEnv();
-  const activities = createActivities(buildActivityDeps(loaded, {}));
-  const workers = await Promise.all(['stratus-release', 'stratus-images'].map((taskQueue) =>
+  const activities = createActivities(buildActivityDeps(loaded, { [DEMO_CLOUD_SECRET_ENV]: demo.cloud!.secret }));
+  const workers = await Promise.all(['stratus-release', 'stratus-images', 'stratus-lifecycle'].map((taskQueue) =>
     t.worker({ taskQueue, activities, stickyQueueScheduleToStartTimeout: '1s', shutdownGraceTime: '1s' }, 'stratus')));
   const runs = workers.map((w) => w.run());
   stopWorkers = async () => {
     for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     await Promise.all(runs);
   };
+  // a plain client, as `stratus dev` uses: waiting for the plan must not skip time (the sweep's approval timeout)
+  const plain = new Client({ connection: t.env.client.connection as Connection, namespace: 'default', identity: DEMO_IDENTITY });
+  await startDemoLifecycle(plain, demo);
   await startImageStreams(t.env.client, loaded.config);
-  await startDemo(t.env.client, loaded);
+  const started = await startDemo(plain, loaded);
+  expect(started.plan).toMatch(/^lifecycle-plan-/);
+  sweepId = started.sweep!;
   const connection = t.env.client.connection as Connection;
-  const a = await startDashboard({ connection, namespace: 'default', temporalAddress: 'test', token: TOKEN, host: '127.0.0.1', port: 0, siteDir: resolve(dir.path, '.stratus/demo/site') });
-  const b = await startDashboard({ connection, namespace: 'default', temporalAddress: 'test', host: '127.0.0.1', port: 0 });
+  const a = await startDashboard({ connection, namespace: 'default', temporalAddress: 'test', operators, mailbox: demo.cloud!.mailbox, host: '127.0.0.1', port: 0, siteDir: resolve(dir.path, '.stratus/demo/site') });
+  const b = await startDashboard({ connection, namespace: 'default', temporalAddress: 'test', mailbox: demo.cloud!.mailbox, host: '127.0.0.1', port: 0 });
   dashboards.push(a, b);
   withToken = a.url;
   readOnly = b.url;
@@ -75,6 +92,7 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await until(async () => ((await builds()).some((x) => x.status === 'passed') ? true : undefined), 'the demo build to pass');
   await until(async () => ((await trainStatus()).stage === 'cycle' ? true : undefined), 'train v1 to reach its cycle');
+  await until(async () => ((await sweep()).status === 'awaiting-approval' ? true : undefined), 'the demo sweep to wait for approval');
 });
 afterAll(async () => {
   await browser?.close();
@@ -82,6 +100,7 @@ afterAll(async () => {
   await lazyConnection?.close().catch(() => undefined);
   await stopWorkers?.();
   await t?.teardown();
+  await demo?.cloud?.close();
   await dir?.cleanup();
 });
 
@@ -127,7 +146,7 @@ describe('dashboard in a browser', () => {
     expect(forged.status).toBe(401);
     const wrong = await fetch(`${withToken}/api/releases/1/advance`, { method: 'POST', headers: { authorization: 'Bearer not-the-token' } });
     expect(wrong.status).toBe(403);
-    expect(await wrong.json()).toEqual({ ok: false, error: 'the operator token is wrong' });
+    expect(await wrong.json()).toEqual({ ok: false, error: 'this operator token is not known to the dashboard' });
     const viaReadOnly = await fetch(`${readOnly}/api/releases/1/advance`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(viaReadOnly.status).toBe(403);
     expect((await fetch(`${withToken}/api/releases/1/advance`)).status).toBe(404); // never GET
@@ -137,8 +156,7 @@ describe('dashboard in a browser', () => {
     await page.goto(`${withToken}/releases`);
     await page.fill('#operator-token', 'wrong-token-value');
     await page.dispatchEvent('#operator-token', 'change');
-    await page.fill('#operator-name', 'alice');
-    await page.dispatchEvent('#operator-name', 'change');
+    expect(await page.locator('#operator-name').count()).toBe(0); // no free-text name: the token says who
     await page.getByRole('button', { name: 'Advance v1' }).click();
     await expect(until(async () => ((await page.locator('#action-result').textContent())?.includes('Refused (403)') ? true : undefined), 'the refusal')).resolves.toBe(true);
     expect((await trainStatus()).phase?.name).toBe('Sprint 1');
@@ -174,10 +192,8 @@ describe('dashboard in a browser', () => {
     await page.screenshot({ path: `${shots}/images.png`, fullPage: true });
 
     // revoke needs a reason; with the token it goes through and names the operator
-    await page.fill('#operator-token', TOKEN);
+    await page.fill('#operator-token', BOB_TOKEN);
     await page.dispatchEvent('#operator-token', 'change');
-    await page.fill('#operator-name', 'bob');
-    await page.dispatchEvent('#operator-name', 'change');
     await page.locator(`form.action input[name=reason]`).fill('<script>alert(1)</script> bad checksum');
     await page.getByRole('button', { name: `Revoke ${imageId}` }).click();
     const said = await until(async () => (await page.locator('#action-result').textContent()) || undefined, 'the answer');
@@ -195,13 +211,31 @@ describe('dashboard in a browser', () => {
     expect(await page.locator('.banner.revoked h3').textContent()).toBe('Previous image was revoked');
   });
 
-  it('lifecycle: says the workflow is not running, no stack trace; bad sweep ids are refused by name', async () => {
+  it('lifecycle: the demo plan with reasons and dates, the warnings in the mailbox, a sweep waiting for approval', async () => {
     await page.goto(`${readOnly}/lifecycle`);
-    expect(await page.locator('main .banner.notice').first().textContent()).toContain('the lifecycle workflow (lifecycle) is not running');
+    const waiting = page.locator(`section[aria-labelledby="run-${sweepId}"]`);
+    expect(await waiting.locator('.banner h3').textContent()).toBe('Waiting for approval');
+    expect(await waiting.locator('.sweep-status').textContent()).toBe('awaiting-approval');
+    expect(await waiting.locator('form.action').count()).toBe(0); // read-only: no button
+    const plan = page.locator('section[aria-labelledby="lc-plan"] tbody tr');
+    expect(await plan.count()).toBeGreaterThanOrEqual(20);
+    const rows = (await plan.allTextContents()).join('\n');
+    expect(rows).toMatch(/shelve\s*server old-reduction/);
+    expect(rows).toContain('stopped since');
+    expect(rows).toContain('allocation of project');
+    expect(rows).toContain('ubuntu 18.04, end of life on');
     expect(await page.locator('main').textContent()).not.toMatch(/at .*\.js:\d+/);
-    expect(await bannerContrast('.banner.notice')).toBeGreaterThanOrEqual(4.5);
     await accessible();
     await page.screenshot({ path: `${shots}/lifecycle.png`, fullPage: true });
+
+    await page.goto(`${readOnly}/mailbox`);
+    const mails = page.locator('article.mail');
+    expect(await mails.count()).toBeGreaterThanOrEqual(10);
+    expect((await mails.locator('h2').allTextContents()).some((h) => /^\[Demo Cloud \(simulated\)\] .* will be shelved on or after/.test(h))).toBe(true);
+    expect(await page.locator('main .banner.notice').first().textContent()).toContain('Demo mailbox');
+    await accessible();
+    await page.screenshot({ path: `${shots}/mailbox.png`, fullPage: false });
+
     const bad = await fetch(`${withToken}/api/lifecycle/sweeps/..%2Fetc/approve`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/^sweepId: .* is not a sweep id/);
@@ -210,14 +244,67 @@ describe('dashboard in a browser', () => {
     expect(await missing.json()).toEqual({ ok: false, error: 'sweep lifecycle-sweep-20250101 is not running' });
   });
 
+  it('lifecycle: a forged or missing token changes nothing; alice approves the sweep with hers and the audit names her', async () => {
+    const approve = `${withToken}/api/lifecycle/sweeps/${sweepId}/approve`;
+    expect((await fetch(approve, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(approve, { method: 'POST', headers: { authorization: 'Bearer forged-token-1234567890' } })).status).toBe(403);
+    expect((await fetch(approve, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`.slice(0, -1) } })).status).toBe(403);
+    // a header naming someone else does not matter: the token says who acts
+    expect((await fetch(approve, { method: 'POST', headers: { 'x-stratus-operator': 'mallory' } })).status).toBe(401);
+    expect((await sweep()).status).toBe('awaiting-approval');
+
+    await page.goto(`${withToken}/lifecycle`);
+    await page.screenshot({ path: `${shots}/lifecycle-demo.png`, fullPage: false });
+    await page.fill('#operator-token', 'forged-token-1234567890');
+    await page.dispatchEvent('#operator-token', 'change');
+    await page.getByRole('button', { name: `Approve ${sweepId}` }).click();
+    await until(async () => ((await page.locator('#action-result').textContent())?.includes('Refused (403)') ? true : undefined), 'the refusal');
+    expect((await sweep()).status).toBe('awaiting-approval');
+
+    await page.fill('#operator-token', TOKEN);
+    await page.dispatchEvent('#operator-token', 'change');
+    await page.getByRole('button', { name: `Approve ${sweepId}` }).click();
+    const said = await until(async () => ((await page.locator('#action-result').textContent()) || '').startsWith('Done') ? page.locator('#action-result').textContent() : undefined, 'the answer');
+    expect(said).toBe(`Done: ${sweepId} approved by dashboard:alice`);
+    const done = await until(async () => { const r = await sweep(); return r.status === 'completed' ? r : undefined; }, 'the sweep to act');
+    expect(done.approvedBy).toBe('dashboard:alice');
+    expect(done.actions.filter((a) => a.action === 'shelve' && a.outcome === 'done').map((a) => a.resource.name).sort())
+      .toEqual(['course-2024', 'old-reduction', 'scratch', 'summer-intern', 'test-vm', 'tmp-convert']);
+
+    // an exemption from the dashboard, as bob
+    await page.goto(`${withToken}/lifecycle`);
+    await page.fill('#operator-token', BOB_TOKEN);
+    await page.dispatchEvent('#operator-token', 'change');
+    const form = page.locator('form.action[action="/api/lifecycle/exempt"]');
+    await form.locator('input[name=resourceId]').fill('p-geo');
+    await form.locator('input[name=until]').fill('2099-12-31');
+    await form.locator('input[name=reason]').fill('field season data');
+    await form.getByRole('button', { name: 'Exempt' }).click();
+    expect(await until(async () => (await page.locator('#action-result').textContent()) || undefined, 'the answer')).toBe('Done: p-geo is exempt until 2099-12-31');
+
+    await page.goto(`${readOnly}/audit/lifecycle`);
+    const audit = page.locator('table.audit tbody tr');
+    const lines = (await audit.evaluateAll((trs) => trs.map((tr) => (tr as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ')))).join('\n');
+    expect(lines).toMatch(/dashboard:alice update approve on lifecycle-sweep-[0-9-]+ .*"by":"dashboard:alice".* completed/);
+    expect(lines).toMatch(/dashboard:bob update exempt .*"resourceId":"p-geo".* completed/);
+    expect(lines).toContain(`${DEMO_IDENTITY} update sweepNow`);
+    expect(lines).not.toContain(TOKEN);
+    await accessible();
+    await page.screenshot({ path: `${shots}/audit.png`, fullPage: false });
+    const api = (await (await fetch(`${readOnly}/api/audit/release-v1`)).json()) as { entries: Array<{ name: string; who: string }> };
+    expect(api.entries.map((e) => `${e.name} by ${e.who}`)).toContain('advance by dashboard:alice');
+    expect((await fetch(`${readOnly}/audit/no-such-workflow`)).status).toBe(404);
+    expect((await fetch(`${readOnly}/api/audit/${encodeURIComponent('<script>')}`)).status).toBe(400);
+  });
+
   it('JSON endpoints carry the same data', async () => {
     const releases = (await (await fetch(`${readOnly}/api/releases`)).json()) as { temporal: string; trains: Array<{ workflowId: string; status: TrainStatus }> };
     expect(releases.temporal).toBe('ok');
     expect(releases.trains.map((x) => [x.workflowId, x.status.phase?.name])).toEqual([['release-v1', 'Sprint 2']]);
     const images = (await (await fetch(`${readOnly}/api/images`)).json()) as { streams: Array<{ stream: string; builds: unknown[] }> };
     expect(images.streams.map((s) => s.stream)).toEqual([DEMO_STREAM]);
-    const lifecycle = (await (await fetch(`${readOnly}/api/lifecycle`)).json()) as { status: unknown; problem: string };
-    expect(lifecycle.status).toBeNull();
+    const lifecycle = (await (await fetch(`${readOnly}/api/lifecycle`)).json()) as { status: { exemptions: Array<{ id: string }> } };
+    expect(lifecycle.status.exemptions.map((e) => e.id)).toEqual(['p-geo']);
   });
 
   it('Temporal unreachable: keeps serving and says so', async () => {

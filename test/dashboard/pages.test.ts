@@ -1,12 +1,10 @@
-// The page renderers and the token check, without a server: hostile text in every user-controlled
-// field is escaped, buttons appear only with actions enabled, and the token check answers 401/403.
+// The page renderers without a server: hostile text in every user-controlled field is escaped and
+// buttons appear only with actions enabled (the token check is in auth.test.ts).
 import { syntheticImages, syntheticLifecycle, syntheticReleases } from '../../bench/dashboard.js';
-import { checkBearer, operatorName } from '../../dashboard/auth.js';
 import { renderImagesPage } from '../../dashboard/images-page.js';
 import { type PageContext } from '../../dashboard/layout.js';
 import { renderLifecyclePage } from '../../dashboard/lifecycle-page.js';
 import { renderReleasesPage } from '../../dashboard/releases-page.js';
-import { operatorToken } from '../../cli/dashboard.js';
 
 const EVIL = '<script>alert("x")</script>';
 const hostile = (s: string) => `${s}${EVIL}`;
@@ -53,31 +51,5 @@ describe('page renderers', () => {
   it('say when a train is not running', () => {
     const html = renderReleasesPage({ temporal: 'ok', trains: [{ workflowId: 'release-v9', execution: 'COMPLETED', startTime: '2025-01-01T00:00:00Z', problem: 'release-v9 is not running (completed)' }] }, ctx(false));
     expect(html).toContain('release-v9 is not running (completed)');
-  });
-});
-
-describe('operator token', () => {
-  it('401 without a bearer token, 403 with a wrong one (any length), ok with the right one', () => {
-    expect(checkBearer(undefined, 'secret-token')).toEqual({ ok: false, status: 401, message: 'this action needs the operator token: send Authorization: Bearer <token>' });
-    expect(checkBearer('Basic abc', 'secret-token')).toMatchObject({ status: 401 });
-    expect(checkBearer('Bearer secret-tokeN', 'secret-token')).toEqual({ ok: false, status: 403, message: 'the operator token is wrong' });
-    expect(checkBearer('Bearer s', 'secret-token')).toMatchObject({ status: 403 });
-    expect(checkBearer('Bearer secret-token', 'secret-token')).toEqual({ ok: true });
-  });
-
-  it('operator names are checked; the default stands in for none', () => {
-    expect(operatorName(undefined, 'ops')).toBe('ops');
-    expect(operatorName('alice@example.org', 'ops')).toBe('alice@example.org');
-    expect(operatorName('<b>', 'ops')).toBeNull();
-  });
-
-  it('comes from STRATUS_DASHBOARD_TOKEN or the variable --token-env names, with messages naming the variable', () => {
-    const io = (env: Record<string, string>) => ({ stdout: { write: () => true }, stderr: { write: () => true }, env, cwd: '/' });
-    expect(operatorToken(io({}), undefined)).toBeUndefined();
-    expect(operatorToken(io({ STRATUS_DASHBOARD_TOKEN: 'long-enough-token' }), undefined)).toBe('long-enough-token');
-    expect(operatorToken(io({ OPS_TOKEN: 'another-long-token' }), 'OPS_TOKEN')).toBe('another-long-token');
-    expect(() => operatorToken(io({}), 'OPS_TOKEN')).toThrow('--token-env: the environment variable OPS_TOKEN is not set (it must hold the operator token)');
-    expect(() => operatorToken(io({}), 'not a name')).toThrow('--token-env: "not a name" is not an environment variable name');
-    expect(() => operatorToken(io({ STRATUS_DASHBOARD_TOKEN: 'short' }), undefined)).toThrow('STRATUS_DASHBOARD_TOKEN: the operator token must be at least 8 characters');
   });
 });
