@@ -57,10 +57,10 @@ export function parsePlanQuery(raw: Record<string, unknown> | undefined): { quer
   return { query, problems };
 }
 
-/** The items the query's filters keep (any page). */
+/** The items the query's filters keep (any page), soonest due first. */
 export function filterPlan(items: readonly PlanLine[], q: PlanQuery): PlanLine[] {
-  if (!q.project && !q.action && !q.rule) return items as PlanLine[];
-  return items.filter((p) => (!q.project || p.resource.project === q.project) && (!q.action || p.action === q.action) && (!q.rule || p.rule === q.rule));
+  const kept = !q.project && !q.action && !q.rule ? [...items] : items.filter((p) => (!q.project || p.resource.project === q.project) && (!q.action || p.action === q.action) && (!q.rule || p.rule === q.rule));
+  return kept.sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
 }
 
 /** One page of the filtered items; a page past the end shows the last one (and says so). */

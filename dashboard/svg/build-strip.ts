@@ -89,5 +89,6 @@ export function renderBuildStrip(stream: string, builds: readonly BuildListEntry
 
 /** The strip's legend with the counts of the year. */
 export function stripLegend(counts: Record<NightStatus, number>): string {
-  return `<ul class="legend" aria-label="Legend">${NIGHT_STATUSES.map((s) => `<li><span class="swatch ${s.cls}"></span>${escapeHtml(s.label)} (${counts[s.status]})</li>`).join('')}</ul>`;
+  const shown = NIGHT_STATUSES.filter((s) => s.status !== 'building' || counts.building > 0);
+  return `<ul class="legend" aria-label="Legend">${shown.map((s) => `<li><span class="swatch ${s.cls}"></span>${escapeHtml(s.label)} (${counts[s.status]})</li>`).join('')}</ul>`;
 }

@@ -36,6 +36,7 @@ const LABEL = 130;
 const RIGHT = 10;
 const AXIS = 30;
 const LANE = 40;
+const FOOT = 16;
 /** Longest window drawn; lanes outside it keep their label, their bars are clipped. */
 const MAX_WEEKS = 26;
 
@@ -62,14 +63,14 @@ export function renderCalendar(lanes: readonly CalendarLane[], now: number): str
   const plot = WIDTH - LABEL - RIGHT;
   const x = (ms: number) => LABEL + ((Math.min(Math.max(ms, from), to) - from) / (to - from)) * plot;
   const inside = (ms: number) => ms >= from && ms <= to;
-  const height = AXIS + lanes.length * LANE + 8;
+  const height = AXIS + lanes.length * LANE + FOOT;
   const out: string[] = [];
 
   // Week axis: a line and a label per Monday, the month's name on the first Monday of a month.
   const weeks: string[] = [];
   for (let w = from; w <= to; w += WEEK) {
     const first = new Date(w).getUTCDate() <= 7;
-    weeks.push(`<line class="week${first ? ' month' : ''}" x1="${num(x(w))}" x2="${num(x(w))}" y1="${AXIS - 6}" y2="${height - 4}"/>`);
+    weeks.push(`<line class="week${first ? ' month' : ''}" x1="${num(x(w))}" x2="${num(x(w))}" y1="${AXIS - 6}" y2="${height - FOOT}"/>`);
     if (w < to) weeks.push(`<text class="axis" x="${num(x(w) + 3)}" y="${AXIS - 10}">${escapeHtml(dayMonth(w))}</text>`);
   }
   out.push(`<g class="weeks" data-weeks="${Math.round((to - from) / WEEK)}">${weeks.join('')}</g>`);
@@ -86,7 +87,7 @@ export function renderCalendar(lanes: readonly CalendarLane[], now: number): str
       const e = Date.parse(p.end);
       if (moved && Date.parse(planned.end) > from && Date.parse(planned.start) < to) {
         const ps = x(Date.parse(planned.start));
-        parts.push(`<rect class="bar planned" data-bar="planned" x="${num(ps)}" y="${y + 28}" width="${num(Math.max(1, x(Date.parse(planned.end)) - ps))}" height="5">${title(`${planned.name} as planned: ${isoMinute(Date.parse(planned.start))} → ${isoMinute(Date.parse(planned.end))}`)}</rect>`);
+        parts.push(`<rect class="bar planned ph${k % 3}" data-bar="planned" x="${num(ps + 1)}" y="${y + 29}" width="${num(Math.max(1, x(Date.parse(planned.end)) - ps - 2))}" height="6">${title(`${planned.name} as planned: ${isoMinute(Date.parse(planned.start))} → ${isoMinute(Date.parse(planned.end))}`)}</rect>`);
       }
       if (e <= from || s >= to) return;
       const x1 = x(s);
@@ -113,7 +114,7 @@ export function renderCalendar(lanes: readonly CalendarLane[], now: number): str
 
   if (inside(now)) {
     const tx = num(x(now));
-    out.push(`<g class="today" data-today="${isoDay(now)}"><line x1="${tx}" x2="${tx}" y1="${AXIS - 4}" y2="${height - 2}"/><text x="${tx}" y="${AXIS - 1}" text-anchor="middle">today</text>${title(`today, ${isoMinute(now)} UTC`)}</g>`);
+    out.push(`<g class="today" data-today="${isoDay(now)}"><line x1="${tx}" x2="${tx}" y1="${AXIS - 4}" y2="${height - FOOT + 2}"/><text x="${tx}" y="${height - 3}" text-anchor="middle">today</text>${title(`today, ${isoMinute(now)} UTC`)}</g>`);
   }
   const label = `Release calendar, ${isoDay(from)} to ${isoDay(to)}: ${lanes.length} lanes (${lanes.map((l) => l.label + (l.next ? ' planned' : '')).join(', ')})`;
   return `<figure class="chart">${svgOpen('calendar', WIDTH, height, label)}${out.join('')}</svg></figure>`;

@@ -37,7 +37,7 @@ const WIDTH = 1000;
 const LEFT = 44;
 const TOP = 10;
 const PLOT = 180;
-const BOTTOM = 24;
+const BOTTOM = 36;
 
 /** A "nice" axis maximum ≥ n (1, 2, 5 × 10^k). */
 function niceMax(n: number): number {
@@ -51,7 +51,8 @@ export function renderDueChart(items: readonly PlanLine[], now: number): string 
   const { bars, later } = dueCounts(items, now);
   const totals = bars.map((b) => Object.values(b).reduce((a, c) => a + c, 0));
   const max = niceMax(Math.max(1, ...totals));
-  const slot = (WIDTH - LEFT - 8) / bars.length;
+  // The overdue bar stands apart: one empty slot between it and today.
+  const slot = (WIDTH - LEFT - 8) / (bars.length + 1);
   const today = utcDay(now);
   const out: string[] = [];
   for (const frac of [0, 0.5, 1]) {
@@ -59,7 +60,7 @@ export function renderDueChart(items: readonly PlanLine[], now: number): string 
     out.push(`<line class="${frac === 0 ? 'baseline' : 'gridline'}" x1="${LEFT}" x2="${WIDTH - 8}" y1="${num(y)}" y2="${num(y)}"/><text class="axis" x="${LEFT - 6}" y="${num(y + 4)}" text-anchor="end">${num(frac * max)}</text>`);
   }
   bars.forEach((bar, i) => {
-    const x = LEFT + i * slot + slot * 0.12;
+    const x = LEFT + (i === 0 ? 0 : i + 1) * slot + slot * 0.12;
     const w = slot * 0.76;
     const day = today + (i - 1) * DAY;
     const when = i === 0 ? 'overdue' : isoDay(day);
@@ -74,7 +75,9 @@ export function renderDueChart(items: readonly PlanLine[], now: number): string 
     }
     if (segs.length) out.push(`<g data-bar="${when}" data-total="${totals[i]}">${segs.join('')}</g>`);
     if (i === 0 || (i - 1) % 7 === 0) {
-      out.push(`<text class="axis" x="${num(x + w / 2)}" y="${TOP + PLOT + 16}" text-anchor="middle">${i === 0 ? 'overdue' : i === 1 ? 'today' : dayMonth(day)}</text>`);
+      out.push(i === 0
+        ? `<text class="axis" x="${num(x)}" y="${TOP + PLOT + 30}">overdue</text>`
+        : `<text class="axis" x="${num(x + w / 2)}" y="${TOP + PLOT + 16}" text-anchor="middle">${i === 1 ? 'today' : dayMonth(day)}</text>`);
     }
   });
   const sum = (a: PlanLine['action']) => bars.reduce((t, b) => t + (b[a] ?? 0), 0);

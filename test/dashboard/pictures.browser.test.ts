@@ -147,7 +147,7 @@ describe('dashboard pictures in a browser', () => {
     expect(await page.locator('.pager .page-of').first().textContent()).toBe('Page 1 of 8 (items 1–200 of 1500)');
     expect(await contrastOf('.banner.stale')).toBeGreaterThanOrEqual(4.5);
     expect(await overflow()).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: shot('lifecycle'), fullPage: true });
+    await page.screenshot({ path: shot('lifecycle'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1900 } });
 
     await page.locator('.pager a[rel=next]').first().click();
     await page.waitForURL(/page=2/);
@@ -167,7 +167,7 @@ describe('dashboard pictures in a browser', () => {
     expect(await page.locator('[role=alert]').textContent()).toBe('page: must be a whole number from 1, got "zero"action: must be one of warn, shelve, delete, unfeature, got "purge"');
     await at(390, '/lifecycle');
     expect(await overflow()).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `${shots}/pictures-lifecycle-phone.png`, fullPage: true });
+    await page.screenshot({ path: `${shots}/pictures-lifecycle-phone.png`, fullPage: true, clip: { x: 0, y: 0, width: 390, height: 2400 } });
   });
 
   it('needs no inline style: nothing was refused by a CSP that allows only the stylesheet', () => {

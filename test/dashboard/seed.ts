@@ -132,7 +132,7 @@ export function seededLifecycle(): LifecycleView {
     const [action, rule, why]: [PlanLine['action'], PlanLine['rule'], string] = r < 0.45 ? ['notify', 'shelve-stopped', 'stopped for 25 days; shelved at 30 days']
       : r < 0.7 ? ['shelve', 'shelve-stopped', 'stopped for 31 days']
         : r < 0.93 ? ['delete', 'delete-shelved', 'shelved for 90 days'] : ['unfeature', 'retire-eol-images', 'CentOS 7 is end of life'];
-    const due = SEED_NOW + Math.floor(-3 + rnd() * rnd() * 73) * DAY - 7 * 3_600_000;
+    const due = SEED_NOW + Math.floor(rnd() < 0.04 ? -1 - rnd() * 3 : rnd() * rnd() * 70) * DAY + 17 * 3_600_000;
     return { resource: { type: rule === 'retire-eol-images' ? 'image' : 'server', id: `res-${String(i).padStart(5, '0')}`, name: `${PROJECTS[i % 8]}-vm-${i}`, project: PROJECTS[i % 8]! }, action, rule, reason: why, dueAt: iso(due) };
   });
   const waiting: SweepReport = {
