@@ -43,7 +43,7 @@ describe('page renderers', () => {
     expect(html).toContain('<caption>Phases of v1</caption>');
     expect(html).toMatch(/<tr class="now"><th scope="row" class="phase">Sprint 2<\/th>.*?<span class="today">today<\/span>/);
     expect(html).toContain('<g class="today" data-today="2025-01-20">');
-    expect(html).toContain('<svg class="calendar" viewBox="0 0 1000 118" role="img" aria-label="Release calendar, 2025-01-06 to 2025-03-17: 2 lanes (v1 codename-1, v2 planned)">');
+    expect(html).toMatch(/<svg class="calendar" viewBox="0 0 1000 \d+" role="img" aria-label="Release calendar, 2025-01-06 to 2025-03-17: 2 lanes \(v1 codename-1, v2 planned\)">/);
   });
 
   it('say "Temporal unreachable" with the address instead of data', () => {
