@@ -58,16 +58,16 @@ const LEGEND = `<ul class="legend" aria-label="Legend">
 <li><span class="swatch current"></span>running now</li><li><span class="swatch planned"></span>as planned, before <code>advance</code></li>
 <li><span class="swatch next"></span>next train, planned</li><li><span class="swatch milestone"></span>tag</li><li><span class="swatch tick"></span>trickle-down merge slot</li><li><span class="swatch today"></span>today</li></ul>`;
 
-/** The phases of one train as text: planned and actual dates side by side, today's phase marked. */
+/** The phases of one train as text: actual and planned dates side by side, today's phase marked. */
 export function phaseTable(s: TrainStatus, plan: TrainPlanSettings | undefined, now: number): string {
   const planned = plannedPhases(s, plan);
-  const rows = s.calendar.phases.map((p, i) => {
+  const items = s.calendar.phases.map((p, i) => {
     const was = planned[i];
     const moved = was && (was.start !== p.start || was.end !== p.end);
     const running = now >= Date.parse(p.start) && now < Date.parse(p.end);
-    return `<tr${running ? ' class="now"' : ''}><th scope="row" class="phase">${escapeHtml(p.name)}</th><td>${escapeHtml(p.focus)}</td><td>${time(p.start)} → ${time(p.end)}</td><td>${moved ? `${time(was.start)} → ${time(was.end)}` : 'as planned'}</td><td>${running ? '<span class="today">today</span>' : ''}</td></tr>`;
+    return `<li${running ? ' class="now"' : ''}><span class="phase">${escapeHtml(p.name)}</span><span class="focus">${escapeHtml(p.focus)}</span><span class="dates">${time(p.start)} → ${time(p.end)}</span><span class="was">${moved ? `planned ${time(was.start)} → ${time(was.end)}` : 'as planned'}</span>${running ? '<span class="today">today</span>' : ''}</li>`;
   }).join('');
-  return `<div class="scroll"><table class="timeline"><caption>Phases of v${s.version}</caption><thead><tr><th scope="col">Phase</th><th scope="col">Focus</th><th scope="col">Dates</th><th scope="col">Planned</th><th scope="col">Now</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `<ol class="timeline" aria-label="Phases of v${s.version}">${items}</ol>`;
 }
 
 /** Where the train is in its calendar, in words. */

@@ -41,8 +41,8 @@ describe('release calendar', () => {
     expect(v31).toContain('<title>Release as planned: 2025-03-10 00:00 → 2025-03-17 00:00</title>');
     const v30 = svg.slice(svg.indexOf('data-lane="release-v30"'), svg.indexOf('data-lane="release-v31"'));
     expect(count(v30, /data-bar="planned"/)).toBe(0);
-    // and in words, in the train's phase table
-    expect(html).toMatch(/<th scope="row" class="phase">Sprint 1<\/th><td>bugs<\/td><td><time[^>]*>2025-02-10 00:00<\/time> → <time[^>]*>2025-02-19 09:00<\/time><\/td><td><time[^>]*>2025-02-10 00:00<\/time> → <time[^>]*>2025-02-24 00:00<\/time><\/td>/);
+    // and in words, in the train's list of phases
+    expect(html).toMatch(/<span class="phase">Sprint 1<\/span><span class="focus">bugs<\/span><span class="dates"><time[^>]*>2025-02-10 00:00<\/time> → <time[^>]*>2025-02-19 09:00<\/time><\/span><span class="was">planned <time[^>]*>2025-02-10 00:00<\/time> → <time[^>]*>2025-02-24 00:00<\/time><\/span>/);
   });
 
   it('marks tags as milestones, trickle-down slots as ticks (passed or scheduled) and today', () => {
