@@ -18,7 +18,10 @@ import { SEED_NOW, seededImages, seededLifecycle, seededReleases } from './seed.
 
 const update = process.env.STRATUS_UPDATE_SCREENSHOTS === '1';
 const shots = resolve(update ? 'docs/screenshots' : '.stratus/test-artifacts');
+const artifacts = resolve('.stratus/test-artifacts');
 const shot = (name: string) => `${shots}/${update ? name : `pictures-${name}`}.png`;
+/** Extra views (phone, a strip close up) are never the README's. */
+const extra = (name: string) => `${artifacts}/pictures-${name}.png`;
 const CSP = `default-src 'none'; style-src ${STYLE_CSP}; script-src ${SCRIPT_CSP}; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
 
 let server: Server;
@@ -49,6 +52,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   await mkdir(shots, { recursive: true });
+  await mkdir(artifacts, { recursive: true });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.on('console', (m) => {
@@ -104,7 +108,7 @@ describe('dashboard pictures in a browser', () => {
     await page.screenshot({ path: shot('releases'), fullPage: true });
     await at(390, '/releases');
     expect(await overflow()).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `${shots}/pictures-releases-phone.png`, fullPage: true });
+    await page.screenshot({ path: extra('releases-phone'), fullPage: true });
   });
 
   it('images: a year strip per stream, 365 cells each, under the banners and the published image', async () => {
@@ -133,6 +137,7 @@ describe('dashboard pictures in a browser', () => {
     expect(await contrastOf('table.matrix td.warn')).toBeGreaterThanOrEqual(4.5);
     expect(await overflow()).toBeLessThanOrEqual(0);
     await page.screenshot({ path: shot('images'), fullPage: true });
+    await page.locator('#stream-centos-base figure.chart').screenshot({ path: extra('strip') });
     await at(390, '/images');
     expect(await overflow()).toBeLessThanOrEqual(0);
   });
@@ -167,7 +172,7 @@ describe('dashboard pictures in a browser', () => {
     expect(await page.locator('[role=alert]').textContent()).toBe('page: must be a whole number from 1, got "zero"action: must be one of warn, shelve, delete, unfeature, got "purge"');
     await at(390, '/lifecycle');
     expect(await overflow()).toBeLessThanOrEqual(0);
-    await page.screenshot({ path: `${shots}/pictures-lifecycle-phone.png`, fullPage: true, clip: { x: 0, y: 0, width: 390, height: 2400 } });
+    await page.screenshot({ path: extra('lifecycle-phone'), fullPage: true, clip: { x: 0, y: 0, width: 390, height: 2400 } });
   });
 
   it('needs no inline style: nothing was refused by a CSP that allows only the stylesheet', () => {
