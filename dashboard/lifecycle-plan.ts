@@ -60,7 +60,9 @@ export function parsePlanQuery(raw: Record<string, unknown> | undefined): { quer
 /** The items the query's filters keep (any page), soonest due first. */
 export function filterPlan(items: readonly PlanLine[], q: PlanQuery): PlanLine[] {
   const kept = !q.project && !q.action && !q.rule ? [...items] : items.filter((p) => (!q.project || p.resource.project === q.project) && (!q.action || p.action === q.action) && (!q.rule || p.rule === q.rule));
-  return kept.sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
+  // The planner's order is usually the due order already: sorting is then skipped.
+  for (let i = 1; i < kept.length; i++) if (kept[i - 1]!.dueAt > kept[i]!.dueAt) return kept.sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : 0));
+  return kept;
 }
 
 /** One page of the filtered items; a page past the end shows the last one (and says so). */

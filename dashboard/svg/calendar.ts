@@ -56,10 +56,12 @@ export function calendarWindow(lanes: readonly CalendarLane[], now: number): { f
 const spanText = (p: LaneSpan) => `${p.name} (${p.focus}): ${isoMinute(Date.parse(p.start))} → ${isoMinute(Date.parse(p.end))}`;
 const sameSpan = (a: LaneSpan | undefined, b: LaneSpan) => a !== undefined && a.start === b.start && a.end === b.end;
 
-/** The calendar picture; '' when there is no lane. */
-export function renderCalendar(lanes: readonly CalendarLane[], now: number): string {
-  if (lanes.length === 0) return '';
-  const { from, to } = calendarWindow(lanes, now);
+/** The calendar picture; '' when there is no lane. Lanes wholly outside the weeks drawn are left out (and counted). */
+export function renderCalendar(all: readonly CalendarLane[], now: number): string {
+  if (all.length === 0) return '';
+  const { from, to } = calendarWindow(all, now);
+  const lanes = all.filter((l) => [...l.actual, ...l.planned].some((p) => Date.parse(p.end) > from && Date.parse(p.start) < to));
+  const hidden = all.length - lanes.length;
   const plot = WIDTH - LABEL - RIGHT;
   const x = (ms: number) => LABEL + ((Math.min(Math.max(ms, from), to) - from) / (to - from)) * plot;
   const inside = (ms: number) => ms >= from && ms <= to;
@@ -117,5 +119,6 @@ export function renderCalendar(lanes: readonly CalendarLane[], now: number): str
     out.push(`<g class="today" data-today="${isoDay(now)}"><line x1="${tx}" x2="${tx}" y1="${AXIS - 4}" y2="${height - FOOT + 2}"/><text x="${tx}" y="${height - 3}" text-anchor="middle">today</text>${title(`today, ${isoMinute(now)} UTC`)}</g>`);
   }
   const label = `Release calendar, ${isoDay(from)} to ${isoDay(to)}: ${lanes.length} lanes (${lanes.map((l) => l.label + (l.next ? ' planned' : '')).join(', ')})`;
-  return `<figure class="chart">${svgOpen('calendar', WIDTH, height, label)}${out.join('')}</svg></figure>`;
+  const note = hidden ? `<figcaption>${hidden} ${hidden === 1 ? 'train lies' : 'trains lie'} outside these weeks; each has its section below.</figcaption>` : '';
+  return `<figure class="chart">${svgOpen('calendar', WIDTH, height, label)}${out.join('')}</svg>${note}</figure>`;
 }

@@ -76,6 +76,14 @@ describe('release calendar', () => {
     expect(renderCalendar([], SEED_NOW)).toBe('');
   });
 
+  it('leaves out lanes wholly outside the weeks drawn, and says how many', () => {
+    const lanes = calendarLanes(seededReleases(), SEED_NOW);
+    const old = { ...lanes[0]!, id: 'release-v20', label: 'v20 Old', actual: [{ name: 'Sprint 1', focus: 'bugs', start: '2024-01-01T00:00:00.000Z', end: '2024-01-15T00:00:00.000Z' }], planned: [], tags: [], ticks: [] };
+    const svg = renderCalendar([old, ...lanes], SEED_NOW);
+    expect(count(svg, /data-lane=/)).toBe(3);
+    expect(svg).toContain('<figcaption>1 train lies outside these weeks; each has its section below.</figcaption>');
+  });
+
   it('escapes codenames and tag names in labels, titles and data attributes', () => {
     const view: ReleasesView = seededReleases();
     const v30 = view.trains[1]!.status!;
