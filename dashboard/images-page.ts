@@ -1,10 +1,11 @@
-// The images page: per stream the build matrix (date × test: pass, FAIL, advisory fail), the
-// published image with its checksums, stale/revoked banners, the tracker link, and (with a
-// token) revoking the published image.
+// The images page: per stream the stale/revoked banners, the published image with its checksums
+// and (with a token) its revoke button, the year's build history strip (svg/build-strip.ts), and
+// the newest builds as a matrix (date × test: pass, FAIL, advisory fail) with the tracker link.
 import { auditLink } from './audit-page.js';
 import { humanSize } from './download-page.js';
 import { actionForm, escapeHtml, link, renderPage, time, unreachableBanner, type PageContext } from './layout.js';
 import { type ImagesView, type StreamRow } from './model.js';
+import { renderBuildStrip, stripLegend } from './svg/build-strip.js';
 
 function cell(t: { passed: boolean; advisory: boolean } | undefined): string {
   if (!t) return '<td>—</td>';
@@ -12,22 +13,27 @@ function cell(t: { passed: boolean; advisory: boolean } | undefined): string {
   return t.advisory ? '<td class="warn">advisory fail</td>' : '<td class="fail">FAIL</td>';
 }
 
-/** Builds newest first, one column per test name seen. */
-export function buildMatrix(row: StreamRow): string {
+/** How many of the newest builds the table lists (the strip shows the year). */
+export const RECENT_BUILDS = 10;
+
+/** The newest builds first, one column per test name seen. */
+export function buildMatrix(row: StreamRow, limit = RECENT_BUILDS): string {
   if (row.builds.length === 0) return '<p>No builds yet.</p>';
+  const shown = row.builds.slice(-limit);
   const tests: string[] = [];
-  for (const b of row.builds) for (const t of b.tests) if (!tests.includes(t.name)) tests.push(t.name);
+  for (const b of shown) for (const t of b.tests) if (!tests.includes(t.name)) tests.push(t.name);
   const head = `<tr><th scope="col">Date</th><th scope="col">Image</th><th scope="col">Status</th>${tests.map((t) => `<th scope="col">${escapeHtml(t)}</th>`).join('')}<th scope="col">Why</th></tr>`;
   const rows: string[] = [];
-  for (let i = row.builds.length - 1; i >= 0; i--) {
-    const b = row.builds[i]!;
+  for (let i = shown.length - 1; i >= 0; i--) {
+    const b = shown[i]!;
     const byName = new Map(b.tests.map((t) => [t.name, t]));
     const status = b.status === 'failed' || b.status === 'failed-manually' || b.status === 'revoked' ? 'fail' : b.status === 'building' ? '' : 'pass';
     const why = b.reason ? escapeHtml(b.reason) : '';
     const tracker = b.trackerUrl ? ` ${link(b.trackerUrl, 'tracker')}` : '';
     rows.push(`<tr><td>${time(b.date)}</td><th scope="row"><code>${escapeHtml(b.id)}</code></th><td class="${status}">${escapeHtml(b.status)}</td>${tests.map((t) => cell(byName.get(t))).join('')}<td>${why}${tracker}</td></tr>`);
   }
-  return `<table class="matrix"><caption>Builds of ${escapeHtml(row.stream)} (date × test)</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>`;
+  const caption = shown.length < row.builds.length ? `The newest ${shown.length} of ${row.builds.length} builds of ${row.stream} (date × test)` : `Builds of ${row.stream} (date × test)`;
+  return `<div class="scroll"><table class="matrix"><caption>${escapeHtml(caption)}</caption><thead>${head}</thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 function published(row: StreamRow, ctx: PageContext): string {
@@ -41,7 +47,7 @@ function published(row: StreamRow, ctx: PageContext): string {
   ]);
   return `<h3>Published: <code>${escapeHtml(image.id)}</code></h3>
 <p>Built ${time(image.startedAt)} on ${escapeHtml(image.baseRelease)}${image.glanceImageId ? `, Glance image <code>${escapeHtml(image.glanceImageId)}</code>` : ''}. Files on the <a href="/site/">download page</a>.</p>
-<table><caption>Files of ${escapeHtml(image.id)}</caption><thead><tr><th scope="col">File</th><th scope="col">Size</th><th scope="col">SHA-256</th></tr></thead><tbody>${files}</tbody></table>
+<div class="scroll"><table><caption>Files of ${escapeHtml(image.id)}</caption><thead><tr><th scope="col">File</th><th scope="col">Size</th><th scope="col">SHA-256</th></tr></thead><tbody>${files}</tbody></table></div>
 ${revoke}`;
 }
 
@@ -60,6 +66,11 @@ function banners(row: StreamRow): string {
   return out.join('');
 }
 
+function history(row: StreamRow, now: number): string {
+  const { svg, counts } = renderBuildStrip(row.stream, row.builds, now);
+  return `<h3>Nightly builds, last 365 nights</h3>${svg}${stripLegend(counts)}`;
+}
+
 function streamSection(row: StreamRow, ctx: PageContext): string {
   const id = `stream-${escapeHtml(row.stream)}`;
   if (!row.status) {
@@ -75,6 +86,7 @@ ${banners(row)}
 <dt>Tracker</dt><dd>${s.trackerUrl ? link(s.trackerUrl, s.trackerUrl) : 'no open issue'}</dd>
 <dt>Builds</dt><dd>${s.builds} remembered, ${s.buildsStarted} started</dd></dl>
 ${published(row, ctx)}
+${history(row, ctx.now)}
 ${buildMatrix(row)}
 </section>`;
 }

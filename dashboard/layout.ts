@@ -1,9 +1,10 @@
 // The page shell every dashboard page shares: landmarks, navigation, the operator-token box (only
-// when actions are enabled), the banners' styles and the little script that sends actions.
+// when actions are enabled), the stylesheet (style.ts) and the little script that sends actions.
 import { createHash } from 'node:crypto';
 import { escapeHtml, safeHref } from './download-page.js';
+import { STYLE, STYLE_CSP } from './style.js';
 
-export { escapeHtml, safeHref };
+export { escapeHtml, safeHref, STYLE_CSP };
 
 /** What every page renderer needs besides its data. */
 export interface PageContext {
@@ -49,30 +50,6 @@ export function actionForm(ctx: PageContext, path: string, label: string, fields
   return `<form class="action" method="post" action="${escapeHtml(path)}">${inputs} <button type="submit">${escapeHtml(label)}</button></form>`;
 }
 
-const STYLE = `body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff;line-height:1.45}
-header,main,footer{max-width:80rem;margin:0 auto;padding:0 1rem}
-header{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;border-bottom:2px solid #555}
-nav ul{list-style:none;display:flex;gap:1rem;padding:0;margin:0}nav a[aria-current=page]{font-weight:bold}
-a{color:#0645ad}a:focus,button:focus,input:focus{outline:3px solid #1a1a1a;outline-offset:2px}
-section{border-top:1px solid #767676;margin-top:1.5rem}
-table{border-collapse:collapse;margin:.5rem 0}caption{text-align:left;font-weight:bold}
-th,td{border:1px solid #767676;padding:.2rem .4rem;text-align:left;vertical-align:top}
-code.sha{word-break:break-all;font-size:.85em}
-dl{display:grid;grid-template-columns:max-content auto;gap:.1rem 1rem}dd{margin:0}dt{font-weight:bold}
-.banner{border-left:6px solid;padding:.5rem 1rem;margin:1rem 0}.banner h2,.banner h3{margin:0;font-size:1.1rem}
-.stale{background:#fff3cd;border-color:#8a6d00;color:#3d2f00}
-.revoked,.unreachable{background:#fdecea;border-color:#b3261e;color:#611a15}
-.notice{background:#e8f0fe;border-color:#1a4d8f;color:#0b2547}
-.pass{background:#e6f4ea;color:#0d4a1f}.fail{background:#fdecea;color:#611a15;font-weight:bold}.warn{background:#fff3cd;color:#3d2f00}
-.timeline{position:relative;display:flex;height:1.8rem;border:1px solid #555;margin:.4rem 0 1.2rem;min-width:24rem}
-.timeline .phase{border-right:1px solid #555;overflow:hidden;white-space:nowrap;font-size:.8rem;padding:0 .2rem;background:#f1f1f1}
-.timeline .phase.current{background:#dbe7f7;font-weight:bold}
-.timeline .today{position:absolute;top:-.3rem;bottom:-.3rem;border-left:3px solid #b3261e}
-.timeline .today span{position:absolute;top:1.9rem;left:-1.2rem;font-size:.75rem;color:#611a15}
-.matrix{font-size:.8rem}.matrix td{text-align:center}
-form.action{display:inline-block;margin:.2rem .5rem .2rem 0}
-#operator-box{font-size:.9rem}#action-result{font-weight:bold}`;
-
 // Progressive: without JS the forms still POST (and are refused without the token).
 const SCRIPT = `(function(){
 var box=document.getElementById('operator-box');if(!box)return;
@@ -112,7 +89,7 @@ export function renderPage(ctx: PageContext, current: string, title: string, bod
 <style>${STYLE}</style>
 </head>
 <body>
-<header><p><strong>stratus</strong></p><nav aria-label="Dashboard"><ul>${nav}</ul></nav>${operator}</header>
+<header><div class="bar-top"><p><strong>stratus</strong></p><nav aria-label="Dashboard"><ul>${nav}</ul></nav>${operator}</div></header>
 <main>
 <h1>${escapeHtml(title)}</h1>
 ${body}

@@ -2,9 +2,10 @@
 // (`WorkflowType = '…'`) and read with their queries. Each section says whether Temporal answered;
 // a workflow that is gone or not running is a row that says so, never an exception.
 import { type Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { type BuildListEntry, type StreamStatus, IMAGE_STREAM } from '../workflows/image-stream-model.js';
 import { LIFECYCLE_WORKFLOW_ID, type LifecycleStatus, type PlanLine, type SweepReport } from '../workflows/lifecycle-sweep-types.js';
-import { type TrainStatus } from '../workflows/release-train-types.js';
+import { type ReleaseTrainInput, type TrainConfig, type TrainStatus } from '../workflows/release-train-types.js';
 
 /** Temporal answered, or not (then `error` says what the client saw; no stack). */
 export type Reach = { temporal: 'ok' } | { temporal: 'unreachable'; error: string };
@@ -16,9 +17,18 @@ export interface TrainRow {
   execution: string;
   startTime: string;
   status?: TrainStatus;
+  /**
+   * The calendar settings the train was started with (from its first history event): the
+   * planned phases after an `advance`, the trickle-down slots and the next train's lane.
+   * Absent when the history could not be read.
+   */
+  plan?: TrainPlanSettings;
   /** Why the status could not be read (not running, query failed). */
   problem?: string;
 }
+
+/** The slice of a train's input the calendar picture needs. */
+export type TrainPlanSettings = Pick<TrainConfig, 'sprints' | 'trickleDown' | 'trickleDownAt'>;
 
 export type ReleasesView = Reach & { trains: TrainRow[] };
 
@@ -112,6 +122,21 @@ async function section<T extends object>(fn: () => Promise<T>, empty: T): Promis
   }
 }
 
+/** The sprints and trickle-down cadence a train was started with: the first event of its current run. */
+async function trainPlan(client: Client, workflowId: string): Promise<TrainPlanSettings | undefined> {
+  try {
+    const page = await client.workflowService.getWorkflowExecutionHistory({ namespace: client.options.namespace, execution: { workflowId }, maximumPageSize: 1 });
+    const payload = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (!payload) return undefined;
+    const input = defaultPayloadConverter.fromPayload<ReleaseTrainInput>(payload);
+    const { sprints, trickleDown, trickleDownAt } = input.config;
+    return Array.isArray(sprints) ? { sprints, trickleDown, trickleDownAt } : undefined;
+  } catch (error) {
+    if (isUnreachable(error)) throw error;
+    return undefined; // the picture then shows the calendar as it is, without the planned spans
+  }
+}
+
 /** Every release train, newest version first. */
 export async function loadReleases(client: Client): Promise<ReleasesView> {
   return section(async () => {
@@ -119,7 +144,9 @@ export async function loadReleases(client: Client): Promise<ReleasesView> {
     const trains = await Promise.all(rows.map(async (row): Promise<TrainRow> => {
       if (row.execution !== 'RUNNING') return { ...row, problem: `${row.workflowId} is not running (${row.execution.toLowerCase()})` };
       try {
-        return { ...row, status: await withDeadline(client, () => client.workflow.getHandle(row.workflowId).query<TrainStatus>('status')) };
+        const [status, plan] = await withDeadline(client, () =>
+          Promise.all([client.workflow.getHandle(row.workflowId).query<TrainStatus>('status'), trainPlan(client, row.workflowId)]));
+        return { ...row, status, ...(plan ? { plan } : {}) };
       } catch (error) {
         if (isUnreachable(error)) throw error;
         return { ...row, problem: notRunning(error, row.workflowId) };

@@ -72,7 +72,7 @@ export function createDashboard(options: DashboardOptions): FastifyInstance {
   app.get('/', (_req, reply) => reply.redirect('/releases'));
   app.get('/releases', async (_req, reply) => html(reply, renderReleasesPage(await loadReleases(reader), ctx())));
   app.get('/images', async (_req, reply) => html(reply, renderImagesPage(await loadImages(reader), ctx())));
-  app.get('/lifecycle', async (_req, reply) => html(reply, renderLifecyclePage(await loadLifecycle(reader), ctx())));
+  app.get('/lifecycle', async (req, reply) => html(reply, renderLifecyclePage(await loadLifecycle(reader), ctx(), req.query as Record<string, unknown>)));
   app.get('/api/releases', async () => loadReleases(reader));
   app.get('/api/images', async () => loadImages(reader));
   app.get('/api/lifecycle', async () => loadLifecycle(reader));

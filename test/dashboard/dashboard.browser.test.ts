@@ -174,7 +174,7 @@ describe('dashboard in a browser', () => {
       return req ? [`${req.input?.name}:${req.meta?.identity}`] : [];
     });
     expect(identities).toContain('advance:dashboard:alice');
-    await page.screenshot({ path: `${shots}/releases.png`, fullPage: true });
+    await page.screenshot({ path: `${shots}/demo-releases.png`, fullPage: true });
   });
 
   it('images: the build matrix with pass and advisory fail, the published image, revoking it with the token', async () => {
@@ -189,7 +189,7 @@ describe('dashboard in a browser', () => {
     expect(await section.locator('h3').first().textContent()).toBe(`Published: ${imageId}`);
     expect(await section.locator('code.sha').first().textContent()).toMatch(/^[0-9a-f]{64}$/);
     await accessible();
-    await page.screenshot({ path: `${shots}/images.png`, fullPage: true });
+    await page.screenshot({ path: `${shots}/demo-images.png`, fullPage: true });
 
     // revoke needs a reason; with the token it goes through and names the operator
     await page.fill('#operator-token', BOB_TOKEN);
@@ -226,7 +226,7 @@ describe('dashboard in a browser', () => {
     expect(rows).toContain('ubuntu 18.04, end of life on');
     expect(await page.locator('main').textContent()).not.toMatch(/at .*\.js:\d+/);
     await accessible();
-    await page.screenshot({ path: `${shots}/lifecycle.png`, fullPage: true });
+    await page.screenshot({ path: `${shots}/demo-lifecycle-plan.png`, fullPage: true });
 
     await page.goto(`${readOnly}/mailbox`);
     const mails = page.locator('article.mail');

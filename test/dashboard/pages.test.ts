@@ -36,10 +36,12 @@ describe('page renderers', () => {
     expect(scripts(on)).toBe(1);
   });
 
-  it('draw the sprint timeline with today\'s marker inside the calendar', () => {
+  it('list each train\'s phases with today\'s marked, and the calendar picture with today\'s marker', () => {
     const html = renderReleasesPage(syntheticReleases(1), ctx(false));
-    expect(html).toMatch(/<div class="today" style="left:\d+\.\d+%"/);
-    expect(html).toContain('aria-label="Sprint calendar 2025-01-06 to 2025-02-10, today: 40% through the calendar"');
+    expect(html).toContain('<ol class="timeline" aria-label="Phases of v1">');
+    expect(html).toMatch(/<li class="now"><span class="phase">Sprint 2<\/span>.*?<span class="today">today<\/span><\/li>/);
+    expect(html).toContain('<g class="today" data-today="2025-01-20">');
+    expect(html).toMatch(/<svg class="calendar" viewBox="0 0 1000 \d+" role="img" aria-label="Release calendar, 2025-01-06 to 2025-03-17: 2 lanes \(v1 codename-1, v2 planned\)">/);
   });
 
   it('say "Temporal unreachable" with the address instead of data', () => {
