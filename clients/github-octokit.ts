@@ -104,3 +104,30 @@ function retryAfterSeconds(headers: Record<string, string | undefined>): number 
   if (Number.isFinite(reset) && reset > 0) return Math.max(1, Math.ceil(reset - Date.now() / 1000));
   return 60;
 }
+
+/** The Octokit client with the error translation the adapter modules share. */
+export interface GithubApi {
+  octokit: RestClient;
+  baseUrl: string;
+  /** Runs `fn`, translating an Octokit error into a typed one about `what` (in `repo`). */
+  call<T>(what: string, repo: string | undefined, fn: () => Promise<T>): Promise<T>;
+}
+
+export function githubApi(octokit: RestClient, baseUrl: string): GithubApi {
+  return {
+    octokit,
+    baseUrl,
+    async call<T>(what: string, repo: string | undefined, fn: () => Promise<T>): Promise<T> {
+      try {
+        return await fn();
+      } catch (err) {
+        throw translateGithubError(err, { baseUrl, repo, what });
+      }
+    },
+  };
+}
+
+/** Whether `err` is an Octokit RequestError with this HTTP status. */
+export function isStatus(err: unknown, status: number): boolean {
+  return (err as { status?: unknown } | null)?.status === status;
+}

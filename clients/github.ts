@@ -1,9 +1,13 @@
 // The CodeHost port (what stratus needs from GitHub) and its @octokit/rest adapter.
 import { InvalidNameError, NotAdminError } from './github-errors.js';
 import { assertLabel, assertRefName, parseRepoSlug } from './github-names.js';
-import { createOctokit, translateGithubError, type GithubConnectionOptions, type RestClient } from './github-octokit.js';
+import { createOctokit, githubApi, translateGithubError, type GithubApi, type GithubConnectionOptions, type RestClient } from './github-octokit.js';
+import {
+  collaboratorPermission, createPullRequest, getPullRequest, type CollaboratorRole, type NewPullRequest, type PullRequestInfo,
+} from './github-pulls.js';
 
 export type { GithubConnectionOptions } from './github-octokit.js';
+export type { CollaboratorRole, NewPullRequest, PullRequestInfo } from './github-pulls.js';
 
 /** A GitHub release; `created` is false when it already existed. */
 export interface Release {
@@ -56,6 +60,16 @@ export interface CodeHost {
   /** Returns the open pull request from `head` into `base`, opening one if there is none. */
   ensurePullRequest(ownerRepo: string, head: string, base: string, title: string, body: string): Promise<PullRequest>;
   pullRequestState(ownerRepo: string, number: number): Promise<PullRequestState>;
+  /**
+   * Opens a pull request from `head` into `base`, idempotently: the pull request carrying the
+   * marker of `pr.marker` (in any state, so a merged one is not reopened), else the open one for
+   * the same head and base, is returned with `created: false`.
+   */
+  createPullRequest(ownerRepo: string, pr: NewPullRequest): Promise<PullRequestInfo>;
+  /** A pull request with its state (`merged` once merged) and merge commit. */
+  getPullRequest(ownerRepo: string, number: number): Promise<PullRequestInfo>;
+  /** The role of `login` on the repository (`admin` … `read`, `none` for a non-collaborator or unknown login). */
+  collaboratorPermission(ownerRepo: string, login: string): Promise<CollaboratorRole>;
   /** Open issues carrying `label`, newest first (pull requests are left out). */
   findOpenIssues(ownerRepo: string, label: string): Promise<Issue[]>;
   getIssue(ownerRepo: string, number: number): Promise<Issue>;
@@ -72,8 +86,23 @@ export function createGithubCodeHost(options: GithubConnectionOptions): CodeHost
 
 class OctokitCodeHost implements CodeHost {
   private login?: Promise<string>;
+  private readonly api: GithubApi;
 
-  constructor(private readonly octokit: RestClient, private readonly baseUrl: string) {}
+  constructor(private readonly octokit: RestClient, private readonly baseUrl: string) {
+    this.api = githubApi(octokit, baseUrl);
+  }
+
+  createPullRequest(ownerRepo: string, pr: NewPullRequest): Promise<PullRequestInfo> {
+    return createPullRequest(this.api, ownerRepo, pr);
+  }
+
+  getPullRequest(ownerRepo: string, number: number): Promise<PullRequestInfo> {
+    return getPullRequest(this.api, ownerRepo, number);
+  }
+
+  collaboratorPermission(ownerRepo: string, login: string): Promise<CollaboratorRole> {
+    return collaboratorPermission(this.api, ownerRepo, login);
+  }
 
   private async call<T>(what: string, repo: string | undefined, fn: () => Promise<T>): Promise<T> {
     try {

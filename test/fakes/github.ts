@@ -20,7 +20,7 @@ export interface FakeGithubOptions {
 }
 
 export interface FakeRelease { id: number; tag_name: string; name: string | null; body: string | null; draft: boolean; prerelease: boolean; target_commitish: string; html_url: string; created_at: string }
-export interface FakePull { number: number; title: string; body: string | null; head: string; base: string; state: 'open' | 'closed'; merged: boolean; html_url: string }
+export interface FakePull { number: number; title: string; body: string | null; head: string; base: string; state: 'open' | 'closed'; merged: boolean; merge_commit_sha: string | null; html_url: string }
 export interface FakeIssue { number: number; title: string; body: string | null; labels: string[]; state: 'open' | 'closed'; state_reason: string | null; html_url: string }
 export interface FakeComment { id: number; body: string; user: string; html_url: string }
 
@@ -46,6 +46,8 @@ export interface FakeGithub {
   issues(repo: string): FakeIssue[];
   comments(repo: string, issue: number): FakeComment[];
   /** Simulate a person merging (or closing) a pull request on GitHub. */
+  mergePullRequest(repo: string, number: number): void;
+  /** Same as mergePullRequest (older name). */
   mergePull(repo: string, number: number): void;
   closePull(repo: string, number: number): void;
   /** Next N requests get a secondary rate limit answer (`status` 429 or 403) with Retry-After. */
@@ -112,8 +114,10 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     }
     const perm = /^\/collaborators\/([^/]+)\/permission$/.exec(rest);
     if (method === 'GET' && perm) {
-      const r = roleOf(repo.spec, decodeURIComponent(perm[1]));
-      return send(res, 200, { permission: r, role_name: r === 'none' ? 'read' : r, user: { login: perm[1] } });
+      const login = decodeURIComponent(perm[1]);
+      if (![...Object.values(options.tokens), ...knownUsers(repo.spec)].includes(login)) return notFound(res);
+      const r = roleOf(repo.spec, login);
+      return send(res, 200, { permission: r, role_name: r, user: { login } });
     }
 
     // Releases
@@ -158,14 +162,22 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
         return invalid(res, { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${m[1]}:${head}.` });
       }
       const number = repo.nextNumber++;
-      const pull: FakePull = { number, title: b.title, body: b.body ?? null, head, base: b.base, state: 'open', merged: false, html_url: `https://github.example/${full}/pull/${number}` };
+      const pull: FakePull = { number, title: b.title, body: b.body ?? null, head, base: b.base, state: 'open', merged: false, merge_commit_sha: null, html_url: `https://github.example/${full}/pull/${number}` };
       repo.pulls.push(pull);
       return send(res, 201, pullJson(full, pull));
     }
-    const pullN = /^\/pulls\/(\d+)$/.exec(rest);
-    if (method === 'GET' && pullN) {
+    const pullN = /^\/pulls\/(\d+)(\/merge)?$/.exec(rest);
+    if (method === 'GET' && pullN && !pullN[2]) {
       const pull = repo.pulls.find((p) => p.number === Number(pullN[1]));
       return pull ? send(res, 200, pullJson(full, pull)) : notFound(res);
+    }
+    if (method === 'PUT' && pullN?.[2]) {
+      const pull = repo.pulls.find((p) => p.number === Number(pullN[1]));
+      if (!pull) return notFound(res);
+      if (needWrite()) return;
+      if (pull.state !== 'open') return send(res, 405, { message: 'Pull Request is not mergeable', documentation_url: DOCS, status: '405' });
+      merge(pull);
+      return send(res, 200, { sha: pull.merge_commit_sha, merged: true, message: 'Pull Request successfully merged' });
     }
 
     // Issues (the list includes pull requests, marked with `pull_request`, as GitHub does)
@@ -230,6 +242,16 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     return list.slice((pageNo - 1) * perPage, pageNo * perPage);
   }
 
+  function mergeByNumber(repo: string, number: number): void {
+    const pull = state(repo).pulls.find((p) => p.number === number);
+    if (!pull) throw new Error(`no pull request #${number}`);
+    merge(pull);
+  }
+
+  function merge(pull: FakePull): void {
+    Object.assign(pull, { state: 'closed', merged: true, merge_commit_sha: fakeSha(`merge-${pull.number}-${pull.head}`) });
+  }
+
   function state(repo: string): RepoState {
     const r = repos.get(repo.toLowerCase());
     if (!r) throw new Error(`fake GitHub has no repo ${repo}`);
@@ -247,11 +269,8 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
     pulls: (repo) => state(repo).pulls,
     issues: (repo) => state(repo).issues,
     comments: (repo, issue) => state(repo).comments.get(issue) ?? [],
-    mergePull(repo, number) {
-      const pull = state(repo).pulls.find((p) => p.number === number);
-      if (!pull) throw new Error(`no pull request #${number}`);
-      Object.assign(pull, { state: 'closed', merged: true });
-    },
+    mergePullRequest: mergeByNumber,
+    mergePull: mergeByNumber,
     closePull(repo, number) {
       const pull = state(repo).pulls.find((p) => p.number === number);
       if (!pull) throw new Error(`no pull request #${number}`);
@@ -272,6 +291,16 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
   };
 }
 
+function fakeSha(seed: string): string {
+  let h = 0x811c9dc5;
+  for (const c of seed) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
+  return h.toString(16).padStart(8, '0').repeat(5);
+}
+
+function knownUsers(spec: FakeRepoSpec): string[] {
+  return [...(spec.admins ?? []), ...(spec.writers ?? [])];
+}
+
 function roleOf(spec: FakeRepoSpec, user: string): 'admin' | 'write' | 'none' {
   if (spec.admins?.includes(user)) return 'admin';
   if (spec.writers?.includes(user)) return 'write';
@@ -281,7 +310,7 @@ function roleOf(spec: FakeRepoSpec, user: string): 'admin' | 'write' | 'none' {
 function pullJson(full: string, p: FakePull): Record<string, unknown> {
   const [owner] = full.split('/');
   return {
-    number: p.number, title: p.title, body: p.body, state: p.state, merged: p.merged, html_url: p.html_url,
+    number: p.number, title: p.title, body: p.body, state: p.state, merged: p.merged, html_url: p.html_url, merge_commit_sha: p.merge_commit_sha,
     merged_at: p.merged ? new Date().toISOString() : null,
     head: { ref: p.head, label: `${owner}:${p.head}` }, base: { ref: p.base, label: `${owner}:${p.base}` },
   };
