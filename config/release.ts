@@ -69,6 +69,13 @@ export const releaseConfigSchema = z.strictObject({
   trickleDownAt: z.string().superRefine(via((v) => parseTimeOfDay(v, 'trickleDownAt'))).default('00:00'),
   tagMessage: z.string().superRefine(via((v) => validateTagMessageTemplate(v, 'tagMessage'))).default('v{version} ({codename}) release {n}.'),
   autoApprove: z.boolean().default(false),
+  /**
+   * How merges of v<N> into master land: `push`, `pull-request` (from a throw-away branch, the
+   * train waits until it is merged) or `auto` (push; a pull request when master is protected).
+   */
+  mergeVia: z.enum(['push', 'pull-request', 'auto'], {
+    error: (issue) => `mergeVia must be one of push, pull-request, auto, got ${JSON.stringify(issue.input)}`,
+  }).default('auto'),
   /** Where the per-repo mirror clones are kept (relative paths are relative to the working directory). */
   cacheDir: z.string().min(1).default('.stratus/git-cache'),
   /** Identity of the tags and merge commits stratus makes. */

@@ -15,7 +15,7 @@ import { renderReleaseNotes } from './release-notes.js';
 import { advanceUpdate, approveUpdate, cancelUpdate, resumeUpdate, statusQuery, successorReleasedSignal, tagUpdate } from './release-train-api.js';
 import { mergeRepo, type MergeKind } from './release-train-merge.js';
 import {
-  releaseWorkflowId, trainSprints, type ReleaseTrainInput, type ReleaseTrainResult, type RepoStatus, type TagUpdateResult, type TrainStatus,
+  releaseWorkflowId, trainSprints, type ApproveArgs, type ReleaseTrainInput, type ReleaseTrainResult, type RepoStatus, type TagUpdateResult, type TrainStatus,
   type TrainWait,
 } from './release-train-types.js';
 
@@ -26,10 +26,15 @@ const gitActivities = (heartbeatTimeoutMs?: number) =>
 /** GitHub, JIRA and the notes file: short HTTP calls / one file. */
 const shortActivity = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '2m', retry });
 
+/** Waits `resume` retries: operator fixes, conflicts, merge pull requests. */
+const RESUMABLE = new Set<TrainWait['kind']>(['operator', 'merge-conflict', 'pull-request']);
+
 /** Thrown out of any wait once `cancel` was accepted; caught at the top. */
 class TrainCancelled extends Error {}
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** An approver's login as the CLI and the dashboard send it. */
+const APPROVER = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 const nowIso = () => iso(Date.now());
 
 /** The release train workflow. */
@@ -115,18 +120,30 @@ export class Train {
     const s = this.status;
     const name = `v${this.version}`;
     setHandler(statusQuery, () => s);
-    setHandler(approveUpdate, () => {
-      s.approved = true;
-      this.wake++;
-      return `${name} approved: tagging ${releaseTagName(this.version, 1)} now`;
-    }, {
-      validator: () => {
-        if (s.stage !== 'cycle') throw new Error(s.approved || s.tags.length > 0 ? `${name} is already approved` : `${name} cannot be approved while ${s.stage}`);
-        if (s.approved) throw new Error(`${name} is already approved`);
-        if (!this.inReleasePhase) {
-          const last = s.calendar.phases[s.calendar.phases.length - 1];
-          throw new Error(`${name} is not in its release phase yet ("${last.name}" starts ${last.start}); run \`stratus release advance ${this.version}\` to get there sooner`);
+    setHandler(approveUpdate, async (args?: ApproveArgs) => {
+      const approver = args?.approver;
+      const gh = this.githubRepos;
+      if (approver !== undefined && gh.length > 0) {
+        try {
+          await shortActivity.checkApproverRights({ login: approver, repos: gh });
+        } catch (error) {
+          const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : null;
+          throw ApplicationFailure.nonRetryable(`${name} was not approved: ${failure?.message ?? (error as Error).message}`, failure?.type ?? 'NotAdmin');
         }
+        this.validateApproval(); // things may have moved on during the check
+        s.approverAdminOf = gh;
+      }
+      s.approved = true;
+      if (approver !== undefined) s.approvedBy = approver;
+      this.wake++;
+      return `${name} approved${approver !== undefined ? ` by ${approver}` : ''}: tagging ${releaseTagName(this.version, 1)} now`;
+    }, {
+      validator: (args?: ApproveArgs) => {
+        const approver: unknown = args?.approver;
+        if (approver !== undefined && (typeof approver !== 'string' || !APPROVER.test(approver))) {
+          throw new Error(`approver must be a login (letters, digits and . _ @ -, at most 64 characters), got ${JSON.stringify(String(approver).slice(0, 80))}`);
+        }
+        this.validateApproval();
       },
     });
     setHandler(advanceUpdate, () => {
@@ -166,11 +183,11 @@ export class Train {
     });
     setHandler(resumeUpdate, () => {
       this.resumeCount++;
-      const what = s.waiting.filter((w) => w.kind === 'operator' || w.kind === 'merge-conflict').map((w) => w.reason.split(';')[0]);
+      const what = s.waiting.filter((w) => RESUMABLE.has(w.kind)).map((w) => w.reason.split(';')[0]);
       return `${name} resumed: retrying ${what.join('; ')}`;
     }, {
       validator: () => {
-        if (!s.waiting.some((w) => w.kind === 'operator' || w.kind === 'merge-conflict')) {
+        if (!s.waiting.some((w) => RESUMABLE.has(w.kind))) {
           throw new Error(`${name} is not waiting for an operator (it is ${s.stage}${s.waiting.length ? `, waiting for ${s.waiting.map((w) => w.kind).join(', ')}` : ''})`);
         }
       },
@@ -187,6 +204,19 @@ export class Train {
     setHandler(successorReleasedSignal, ({ tag }) => {
       s.successorReleased = tag;
     });
+  }
+
+  /** Throws (the approve update's rejection) unless the train can be approved now. */
+  private validateApproval(): void {
+    const s = this.status;
+    const name = `v${this.version}`;
+    if (s.stage !== 'cycle') throw new Error(s.approved || s.tags.length > 0 ? `${name} is already approved` : `${name} cannot be approved while ${s.stage}`);
+    if (s.approved) throw new Error(`${name} is already approved`);
+    if (this.cancelRequested) throw new Error(`${name} is being cancelled`);
+    if (!this.inReleasePhase) {
+      const last = s.calendar.phases[s.calendar.phases.length - 1];
+      throw new Error(`${name} is not in its release phase yet ("${last.name}" starts ${last.start}); run \`stratus release advance ${this.version}\` to get there sooner`);
+    }
   }
 
   async run(): Promise<ReleaseTrainResult> {
@@ -355,7 +385,9 @@ export class Train {
     const tag = releaseTagName(this.version, n);
     const blocked = n > 1 ? (message: string) => (this.patchFailure = { n, message }) : undefined;
     const gh = this.githubRepos;
-    if (gh.length > 0) {
+    // An approver checked to administer every repo stands in for the token's own check.
+    const approverChecked = n === 1 && gh.every((r) => s.approverAdminOf?.includes(r));
+    if (gh.length > 0 && !approverChecked) {
       await this.step(`checking admin rights before tagging ${tag}`, () => shortActivity.checkAdminRights({ repos: gh }), undefined, blocked);
     }
     const repos = this.config.repos.map((r) => ({ repo: r.name, ref: targetBranch(r.target, this.version, this.config.masterBranch) }));

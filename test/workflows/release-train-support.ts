@@ -3,12 +3,13 @@
 // time-skipping embedded server, and helpers to read the train's status.
 import { type WorkflowHandle } from '@temporalio/client';
 import { type Worker } from '@temporalio/worker';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createReleaseActivities, type ReleaseActivities, type ReleaseActivityDeps } from '../../activities/release.js';
 import { createGitVcs } from '../../clients/git.js';
 import { statusQuery } from '../../workflows/release-train-api.js';
 import { RELEASE_TASK_QUEUE, releaseWorkflowId, type ReleaseTrainInput, type TrainConfig, type TrainStatus } from '../../workflows/release-train-types.js';
-import { createOrigin, type OriginRepo } from '../support/git-repos.js';
+import { createOrigin, git, type OriginRepo } from '../support/git-repos.js';
 import { type TestEnv } from '../support/temporal.js';
 
 export const DAY = 24 * 3600_000;
@@ -103,4 +104,35 @@ export async function failureOf(p: Promise<unknown>): Promise<Error & { cause?: 
 }
 
 /** Quiet waits: no operator or conflict waits (the train is not stuck). */
-export const notStuck = (s: TrainStatus) => !s.waiting.some((w) => w.kind === 'operator' || w.kind === 'merge-conflict');
+export const notStuck = (s: TrainStatus) => !s.waiting.some((w) => w.kind === 'operator' || w.kind === 'merge-conflict' || w.kind === 'pull-request');
+
+/**
+ * Protects `branch` of a bare origin as GitHub does: a pre-receive hook refuses pushes to it with
+ * GitHub's GH006 message. `mergeOnOrigin` merges the way the GitHub server does (behind the hook).
+ */
+export async function protectOriginBranch(origin: OriginRepo, branch = 'master'): Promise<void> {
+  const hook = [
+    '#!/bin/sh',
+    'while read old new ref; do',
+    `  if [ "$ref" = "refs/heads/${branch}" ]; then`,
+    `    echo "error: GH006: Protected branch update failed for refs/heads/${branch}." >&2`,
+    '    echo "error: Changes must be made through a pull request." >&2',
+    '    exit 1',
+    '  fi',
+    'done',
+    '',
+  ].join('\n');
+  await writeFile(join(origin.path, 'hooks', 'pre-receive'), hook, { mode: 0o755 });
+}
+
+/**
+ * Merges `head` into `base` on the origin as GitHub's merge button does (a merge commit; no hook
+ * runs), taking `head`'s side of any conflict; returns the new `base` head.
+ */
+export async function mergeOnOrigin(origin: OriginRepo, head: string, base = 'master'): Promise<string> {
+  await git(origin.work, ['fetch', '-q', 'origin']);
+  await git(origin.work, ['checkout', '-q', '-B', `gh-merge-${base}`, `origin/${base}`]);
+  await git(origin.work, ['merge', '-q', '--no-ff', '-X', 'theirs', '-m', `Merge ${head} into ${base}`, `origin/${head}`]);
+  await git(origin.path, ['fetch', '-q', origin.work, `+refs/heads/gh-merge-${base}:refs/heads/${base}`]);
+  return git(origin.path, ['rev-parse', `refs/heads/${base}`]);
+}
