@@ -133,7 +133,7 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
       (c, id, op) => c.workflow.getHandle(id).executeUpdate(approveUpdate, { args: [{ approver: op.login }] }), (r) => String(r)],
     ['advance', 'end the running phase now', (c, id) => c.workflow.getHandle(id).executeUpdate(advanceUpdate),
       (r) => (r ? `now in "${(r as { name: string }).name}" until ${(r as { end: string }).end}` : 'past the last phase')],
-    ['tag', 'cut the next patch tag v<N>-<k+1> and print it', (c, id) => c.workflow.getHandle(id).executeUpdate(tagUpdate), (r) => (r as { tag: string }).tag],
+    ['tag', 'cut the next patch tag v<N>-<k+1> and print it', (c, id, op) => c.workflow.getHandle(id).executeUpdate(tagUpdate, { args: [{ by: op.login }] }), (r) => (r as { tag: string }).tag],
     ['resume', 'retry what the train waits on, after fixing it', (c, id) => c.workflow.getHandle(id).executeUpdate(resumeUpdate), (r) => String(r)],
     ['cancel', 'stop the train', (c, id) => c.workflow.getHandle(id).executeUpdate(cancelUpdate), (r) => String(r)],
   ];

@@ -10,6 +10,7 @@ import { type PublishImageInput, type StreamFeed, nameProblem } from '../workflo
 import { IMAGE_STREAM, streamWorkflowId } from '../workflows/image-stream-model.js';
 import { InvalidNameError, validateVersion } from '../workflows/release-names.js';
 import { releaseWorkflowId } from '../workflows/release-train-types.js';
+import { approveUpdate } from '../workflows/release-train-api.js';
 import { checkBearer, operatorName } from './auth.js';
 import { renderDownloadPage } from './download-page.js';
 import { renderImagesPage } from './images-page.js';
@@ -120,7 +121,9 @@ export function createDashboard(options: DashboardOptions): FastifyInstance {
     app.post(`/api/releases/:version/${name}`, { onRequest: guard }, async (req) => {
       const v = version(req);
       const { who, client } = actor(req);
-      const result = await run(releaseWorkflowId(v), () => client.workflow.getHandle(releaseWorkflowId(v)).executeUpdate<unknown, []>(name));
+      const handle = client.workflow.getHandle(releaseWorkflowId(v));
+      // approve carries the operator as the approver (checked for admin on GitHub by the train)
+      const result = await run(releaseWorkflowId(v), () => (name === 'approve' ? handle.executeUpdate(approveUpdate, { args: [{ approver: who }] }) : handle.executeUpdate<unknown, []>(name)));
       const message = name === 'approve' ? String(result) : result ? `v${v} now in "${(result as { name: string }).name}"` : `v${v} is past its last phase`;
       return { ok: true, action: name, workflowId: releaseWorkflowId(v), by: `dashboard:${who}`, message, result };
     });

@@ -124,6 +124,8 @@ export interface TrainTag {
   n: number;
   at: string;
   repos: Array<{ repo: string; sha: string }>;
+  /** Who approved the release (n = 1) or asked for the patch tag. */
+  by?: string;
 }
 
 /** What the `status` query returns. */
@@ -178,6 +180,11 @@ export const TRAIN_UPDATES = ['approve', 'advance', 'tag', 'resume', 'cancel'] a
 export interface ApproveArgs {
   /** The login of the person approving; with GitHub configured they must administer every repo to be tagged. */
   approver?: string;
+}
+/** Argument of the `tag` update (optional). */
+export interface TagArgs {
+  /** Who asks for the patch tag; with GitHub configured they must administer every repo to be tagged. */
+  by?: string;
 }
 export interface TagUpdateResult {
   tag: string;

@@ -15,7 +15,7 @@ import { renderReleaseNotes } from './release-notes.js';
 import { advanceUpdate, approveUpdate, cancelUpdate, resumeUpdate, statusQuery, successorReleasedSignal, tagUpdate } from './release-train-api.js';
 import { mergeRepo, type MergeKind } from './release-train-merge.js';
 import {
-  releaseWorkflowId, trainSprints, type ApproveArgs, type ReleaseTrainInput, type ReleaseTrainResult, type RepoStatus, type TagUpdateResult, type TrainStatus,
+  releaseWorkflowId, trainSprints, type ApproveArgs, type ReleaseTrainInput, type TagArgs, type ReleaseTrainResult, type RepoStatus, type TagUpdateResult, type TrainStatus,
   type TrainWait,
 } from './release-train-types.js';
 
@@ -34,7 +34,13 @@ class TrainCancelled extends Error {}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 /** An approver's login as the CLI and the dashboard send it. */
-const APPROVER = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+const LOGIN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+
+function validateLogin(login: unknown, field: string): void {
+  if (login !== undefined && (typeof login !== 'string' || !LOGIN.test(login))) {
+    throw new Error(`${field} must be a login (letters, digits and . _ @ -, at most 64 characters), got ${JSON.stringify(String(login).slice(0, 80))}`);
+  }
+}
 const nowIso = () => iso(Date.now());
 
 /** The release train workflow. */
@@ -49,6 +55,8 @@ export class Train {
   private lastTrickleCheck: string;
   private pendingPatch: number | null;
   private patchFailure: { n: number; message: string } | null = null;
+  /** Who asked for the pending patch tag, and whether they were checked to administer the GitHub repos. */
+  private patchBy: { n: number; by: string; adminChecked: boolean } | null = null;
   resumeCount: number;
   private cancelRequested = false;
   private wake = 0;
@@ -124,12 +132,7 @@ export class Train {
       const approver = args?.approver;
       const gh = this.githubRepos;
       if (approver !== undefined && gh.length > 0) {
-        try {
-          await shortActivity.checkApproverRights({ login: approver, repos: gh });
-        } catch (error) {
-          const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : null;
-          throw ApplicationFailure.nonRetryable(`${name} was not approved: ${failure?.message ?? (error as Error).message}`, failure?.type ?? 'NotAdmin');
-        }
+        await this.checkApprover(approver, gh, `${name} was not approved`);
         this.validateApproval(); // things may have moved on during the check
         s.approverAdminOf = gh;
       }
@@ -139,10 +142,7 @@ export class Train {
       return `${name} approved${approver !== undefined ? ` by ${approver}` : ''}: tagging ${releaseTagName(this.version, 1)} now`;
     }, {
       validator: (args?: ApproveArgs) => {
-        const approver: unknown = args?.approver;
-        if (approver !== undefined && (typeof approver !== 'string' || !APPROVER.test(approver))) {
-          throw new Error(`approver must be a login (letters, digits and . _ @ -, at most 64 characters), got ${JSON.stringify(String(approver).slice(0, 80))}`);
-        }
+        validateLogin(args?.approver, 'approver');
         this.validateApproval();
       },
     });
@@ -160,9 +160,16 @@ export class Train {
         if (pos.state === 'finished') throw new Error(`${name} is past its last phase (ended ${s.calendar.end}); approve it to release`);
       },
     });
-    setHandler(tagUpdate, async (): Promise<TagUpdateResult> => {
+    setHandler(tagUpdate, async (args?: TagArgs): Promise<TagUpdateResult> => {
+      const by = args?.by;
+      const gh = this.githubRepos;
+      if (by !== undefined && gh.length > 0) {
+        await this.checkApprover(by, gh, `${name} was not tagged`);
+        this.validateTag(); // another tag may have started during the check
+      }
       const n = Math.max(0, ...s.tags.map((t) => t.n)) + 1;
       this.pendingPatch = n;
+      this.patchBy = by === undefined ? null : { n, by, adminChecked: gh.length > 0 };
       this.patchFailure = null;
       this.wake++;
       await condition(() => s.tags.some((t) => t.n === n) || this.patchFailure?.n === n || this.cancelRequested);
@@ -174,11 +181,9 @@ export class Train {
       throw ApplicationFailure.nonRetryable(
         `${tag} is waiting for an operator: ${failure?.message}; fix it and run \`stratus release resume ${this.version}\``, 'WaitingForOperator');
     }, {
-      validator: () => {
-        if (s.stage === 'completed' || s.stage === 'cancelled') throw new Error(`${name} is ${s.stage}: it takes no more patch releases`);
-        if (s.stage !== 'patching') throw new Error(`${name} is not released yet (it is ${s.stage}): patch tags follow ${releaseTagName(this.version, 1)}`);
-        if (s.successorReleased) throw new Error(`${name} takes no more patch releases: ${s.successorReleased} is out`);
-        if (this.pendingPatch !== null) throw new Error(`${releaseTagName(this.version, this.pendingPatch)} is being tagged; wait for it`);
+      validator: (args?: TagArgs) => {
+        validateLogin(args?.by, 'by');
+        this.validateTag();
       },
     });
     setHandler(resumeUpdate, () => {
@@ -204,6 +209,26 @@ export class Train {
     setHandler(successorReleasedSignal, ({ tag }) => {
       s.successorReleased = tag;
     });
+  }
+
+  /** Rejects the update (the train keeps waiting) unless `login` administers every repo in `repos`. */
+  private async checkApprover(login: string, repos: string[], refused: string): Promise<void> {
+    try {
+      await shortActivity.checkApproverRights({ login, repos });
+    } catch (error) {
+      const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : null;
+      throw ApplicationFailure.nonRetryable(`${refused}: ${failure?.message ?? (error as Error).message}`, failure?.type ?? 'NotAdmin');
+    }
+  }
+
+  /** Throws (the tag update's rejection) unless a patch tag can be cut now. */
+  private validateTag(): void {
+    const s = this.status;
+    const name = `v${this.version}`;
+    if (s.stage === 'completed' || s.stage === 'cancelled') throw new Error(`${name} is ${s.stage}: it takes no more patch releases`);
+    if (s.stage !== 'patching') throw new Error(`${name} is not released yet (it is ${s.stage}): patch tags follow ${releaseTagName(this.version, 1)}`);
+    if (s.successorReleased) throw new Error(`${name} takes no more patch releases: ${s.successorReleased} is out`);
+    if (this.pendingPatch !== null) throw new Error(`${releaseTagName(this.version, this.pendingPatch)} is being tagged; wait for it`);
   }
 
   /** Throws (the approve update's rejection) unless the train can be approved now. */
@@ -386,14 +411,15 @@ export class Train {
     const blocked = n > 1 ? (message: string) => (this.patchFailure = { n, message }) : undefined;
     const gh = this.githubRepos;
     // An approver checked to administer every repo stands in for the token's own check.
-    const approverChecked = n === 1 && gh.every((r) => s.approverAdminOf?.includes(r));
+    const approverChecked = n === 1 ? gh.every((r) => s.approverAdminOf?.includes(r)) : this.patchBy?.n === n && this.patchBy.adminChecked;
     if (gh.length > 0 && !approverChecked) {
       await this.step(`checking admin rights before tagging ${tag}`, () => shortActivity.checkAdminRights({ repos: gh }), undefined, blocked);
     }
     const repos = this.config.repos.map((r) => ({ repo: r.name, ref: targetBranch(r.target, this.version, this.config.masterBranch) }));
     const tagged = await this.step(`tagging ${tag}`, () =>
       this.gitActivity.tagRelease({ version: this.version, n, codename: s.codename, repos, message: this.config.tagMessage }), undefined, blocked);
-    s.tags.push({ tag, n, at: nowIso(), repos: tagged.repos.map((r) => ({ repo: r.repo, sha: r.sha })) });
+    const by = n === 1 ? s.approvedBy : this.patchBy?.n === n ? this.patchBy.by : undefined;
+    s.tags.push({ tag, n, at: nowIso(), repos: tagged.repos.map((r) => ({ repo: r.repo, sha: r.sha })), ...(by !== undefined ? { by } : {}) });
     if (n === 1) for (const repo of s.repos) repo.state = 'tagged';
     const jira = this.config.jira;
     let notes: string;

@@ -92,9 +92,9 @@ test('a git-only train runs a full cycle, two patches, starts the next train and
 
   // 5. two patch releases on the release branch
   const patch = await commitOnBranch(atmosphere, 'v31', { 'fix.txt': 'patch 1\n' }, 'patch 1');
-  expect(await h31.executeUpdate(tagUpdate)).toMatchObject({ tag: 'v31-2' });
+  expect(await h31.executeUpdate(tagUpdate, { args: [{}] })).toMatchObject({ tag: 'v31-2' });
   expect((await originTag(atmosphere, 'v31-2'))).toMatchObject({ commit: patch, message: `v31 (${s.codename}) release 2.` });
-  const third = await h31.executeUpdate(tagUpdate);
+  const third = await h31.executeUpdate(tagUpdate, { args: [{}] });
   expect(third.tag).toBe('v31-3');
   expect(third.repos.find((r) => r.repo === 'atmosphere')?.sha).toBe(patch);
   expect(await originTag(troposphere, 'v31-3')).toMatchObject({ type: 'tag', message: `v31 (${s.codename}) release 3.` });
@@ -105,7 +105,7 @@ test('a git-only train runs a full cycle, two patches, starts the next train and
   await h32.executeUpdate(approveUpdate, { args: [{}] });
   expect(await h31.result()).toMatchObject({ version: 31, stage: 'completed', tags: ['v31-1', 'v31-2', 'v31-3'] });
   expect(await originTag(atmosphere, 'v32-1')).toMatchObject({ message: `v32 (${generateCodename(32)}) release 1.` });
-  const late = await failureOf(h31.executeUpdate(tagUpdate));
+  const late = await failureOf(h31.executeUpdate(tagUpdate, { args: [{}] }));
   expect(late.message).toMatch(/completed|not found|closed/i);
 
   await waitForStatus(h32, (x) => x.stage === 'patching', 'train 32 released');
