@@ -12,7 +12,8 @@ import { RELEASE_TASK_QUEUE, releaseWorkflowId, type ReleaseTrainInput, type Tra
 import { createOrigin, git, type OriginRepo } from '../support/git-repos.js';
 import { type TestEnv } from '../support/temporal.js';
 
-export const DAY = 24 * 3600_000;
+export const HOUR = 3600_000;
+export const DAY = 24 * HOUR;
 export const WEEK = 7 * DAY;
 
 /** Two release-branch repos and one released from master, each with a first commit. */
