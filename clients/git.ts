@@ -120,8 +120,13 @@ class GitMirrorVcs implements Vcs {
     const url = this.urls.get(repo);
     if (url === undefined) throw new UnknownRepoError(repo, [...this.urls.keys()]);
     return this.mirrors.withLock(repo, async () => {
-      const { path, refs } = await this.mirrors.sync(repo, url, options);
-      return fn({ repo, url, path, refs, options, resync: async () => (await this.mirrors.sync(repo, url, options)).refs });
+      try {
+        const { path, refs } = await this.mirrors.sync(repo, url, options);
+        return await fn({ repo, url, path, refs, options, resync: async () => (await this.mirrors.sync(repo, url, options)).refs });
+      } catch (error) {
+        this.mirrors.forget(repo); // a failed step may have left the mirror other than noted
+        throw error;
+      }
     });
   }
 
@@ -154,6 +159,7 @@ class GitMirrorVcs implements Vcs {
       if (found) return found;
       await this.push(m, `${wanted}:refs/heads/${name}`, async () => check(await m.resync()) !== null);
       await this.git.run(m.path, ['update-ref', `refs/heads/${name}`, wanted], options);
+      this.mirrors.noteRef(repo, `refs/heads/${name}`, wanted);
       return { status: 'created', branch: name, sha: wanted };
     });
   }
@@ -178,7 +184,12 @@ class GitMirrorVcs implements Vcs {
       if (found) return found;
       await this.git.run(m.path, ['tag', '-a', '--cleanup=whitespace', '-m', message, tag, wanted], options);
       try {
-        await this.push(m, `${ref}:${ref}`, async () => (await check(await m.resync())) !== null);
+        // The tag object's name (for the known refs) is read while the push runs.
+        const [object] = await Promise.all([
+          this.git.run(m.path, ['rev-parse', '--verify', ref], options),
+          this.push(m, `${ref}:${ref}`, async () => (await check(await m.resync())) !== null),
+        ]);
+        this.mirrors.noteRef(repo, ref, object.trim(), wanted);
       } catch (error) {
         await this.git.test(m.path, ['tag', '-d', tag]); // keep the mirror a copy of the origin
         throw error;
@@ -196,11 +207,13 @@ class GitMirrorVcs implements Vcs {
       const intoSha = commitOfRef(m.refs, `refs/heads/${into}`);
       if (intoSha === null) throw new RefNotFoundError(repo, into);
       try {
-        return await mergeInWorktree(
+        const result = await mergeInWorktree(
           { git: this.git, mirror: m.path, cacheDir: this.mirrors.dir, options },
           { from, fromSha, into, intoSha, message },
           options.push === false ? null : (sha) => this.push(m, `${sha}:refs/heads/${into}`),
         );
+        if (result.status === 'fast-forward' || result.status === 'merged') this.mirrors.noteRef(repo, `refs/heads/${into}`, result.sha);
+        return result;
       } catch (error) {
         if (error instanceof ProtectedBranchError) return { status: 'protected', sha: intoSha, fromSha, reason: error.reason };
         throw error;
