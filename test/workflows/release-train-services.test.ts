@@ -111,7 +111,7 @@ test('a trickle-down conflict is never half-applied: a pull request is opened an
   await git(repo.work, ['checkout', '-q', '-B', 'master', 'origin/master']);
   await git(repo.work, ['merge', '-q', '-X', 'ours', '-m', 'Merge v50 by hand', 'origin/v50']);
   await git(repo.work, ['push', '-q', 'origin', 'HEAD:refs/heads/master']);
-  gh.mergePull('cyverse/troposphere', pulls[0].number);
+  await gh.mergePull('cyverse/troposphere', pulls[0].number);
   expect(await h50.executeUpdate(resumeUpdate)).toMatch(/^v50 resumed: retrying trickle-down of v50 into master in troposphere conflicts in CHANGELOG.md/);
   s = await waitForStatus(h50, (x) => x.repos[0].state === 'branched' && x.waiting.every((w) => w.kind === 'calendar'), 'the conflict resolved');
   expect(s.repos[0].lastMerge).toMatchObject({ kind: 'trickle-down', status: 'up-to-date' });
