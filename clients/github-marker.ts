@@ -27,3 +27,8 @@ export function withMarker(body: string, key: string): string {
 export function hasMarker(body: string | null | undefined, key: string): boolean {
   return (body ?? '').includes(markerOf(key));
 }
+
+/** `body` without stratus's hidden markers (what a person sees). */
+export function stripMarkers(body: string): string {
+  return body.replace(/\s*<!-- stratus:key=[^>]*-->/g, '');
+}

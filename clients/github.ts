@@ -7,17 +7,10 @@ import {
 } from './github-pulls.js';
 
 export type { GithubConnectionOptions } from './github-octokit.js';
-export type { CollaboratorRole, NewPullRequest, PullRequestInfo } from './github-pulls.js';
+import { ensureRelease, type Release, type ReleaseOptions } from './github-releases.js';
 
-/** A GitHub release; `created` is false when it already existed. */
-export interface Release {
-  id: number;
-  tag: string;
-  name: string;
-  body: string;
-  url: string;
-  created: boolean;
-}
+export type { CollaboratorRole, NewPullRequest, PullRequestInfo } from './github-pulls.js';
+export type { Release, ReleaseOptions } from './github-releases.js';
 
 /** A pull request; `created` is false when an open one for the same head and base was reused. */
 export interface PullRequest {
@@ -55,8 +48,12 @@ export interface CodeHost {
   isAdmin(ownerRepo: string): Promise<boolean>;
   /** Throws NotAdminError { repo, user } unless the token's user administers the repository. */
   assertAdmin(ownerRepo: string): Promise<void>;
-  /** Returns the release for `tag`, creating it if there is none (an existing one is returned as is). */
-  ensureRelease(ownerRepo: string, tag: string, name: string, body: string): Promise<Release>;
+  /**
+   * Returns the release for `tag`, creating it if there is none (an existing one is returned as
+   * is). With `options.commit` the release is created at that commit and GitHub's tag is checked
+   * to point at it afterwards (TagMismatchError otherwise).
+   */
+  ensureRelease(ownerRepo: string, tag: string, name: string, body: string, options?: ReleaseOptions): Promise<Release>;
   /** Returns the open pull request from `head` into `base`, opening one if there is none. */
   ensurePullRequest(ownerRepo: string, head: string, base: string, title: string, body: string): Promise<PullRequest>;
   pullRequestState(ownerRepo: string, number: number): Promise<PullRequestState>;
@@ -134,33 +131,8 @@ class OctokitCodeHost implements CodeHost {
     if (!(await this.isAdmin(ownerRepo))) throw new NotAdminError(ownerRepo, await this.currentUser());
   }
 
-  async ensureRelease(ownerRepo: string, tag: string, name: string, body: string): Promise<Release> {
-    const { owner, repo } = parseRepoSlug(ownerRepo);
-    assertRefName('tag', tag);
-    const existing = await this.releaseByTag(owner, repo, ownerRepo, tag);
-    if (existing) return existing;
-    try {
-      const { data } = await this.octokit.rest.repos.createRelease({ owner, repo, tag_name: tag, name, body });
-      return { id: data.id, tag, name: data.name ?? '', body: data.body ?? '', url: data.html_url, created: true };
-    } catch (err) {
-      // Lost a race with another attempt: the release is there now.
-      const again = isStatus(err, 422) ? await this.releaseByTag(owner, repo, ownerRepo, tag) : undefined;
-      if (again) return again;
-      throw translateGithubError(err, { baseUrl: this.baseUrl, repo: ownerRepo, what: `the release ${tag} of ${ownerRepo}` });
-    }
-  }
-
-  private async releaseByTag(owner: string, repo: string, ownerRepo: string, tag: string): Promise<Release | undefined> {
-    try {
-      const { data } = await this.octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
-      return { id: data.id, tag, name: data.name ?? '', body: data.body ?? '', url: data.html_url, created: false };
-    } catch (err) {
-      if (isStatus(err, 404)) {
-        await this.call(`the repository ${ownerRepo}`, ownerRepo, () => this.octokit.rest.repos.get({ owner, repo }));
-        return undefined;
-      }
-      throw translateGithubError(err, { baseUrl: this.baseUrl, repo: ownerRepo, what: `the release ${tag} of ${ownerRepo}` });
-    }
+  ensureRelease(ownerRepo: string, tag: string, name: string, body: string, options?: ReleaseOptions): Promise<Release> {
+    return ensureRelease(this.api, ownerRepo, tag, name, body, options);
   }
 
   async ensurePullRequest(ownerRepo: string, head: string, base: string, title: string, body: string): Promise<PullRequest> {

@@ -431,8 +431,10 @@ export class Train {
       notes = n === 1 ? renderReleaseNotes({ version: this.branch, codename: s.codename, issues: [] }) : `# ${tag} (${s.codename})\n\nPatch release ${n - 1} of ${this.branch}.\n`;
     }
     for (const repo of gh) {
+      // The tagged commit, so GitHub cannot create the tag elsewhere (activity input only: replay-safe).
+      const commit = tagged.repos.find((t) => this.config.repos.find((r) => r.github === repo)?.name === t.repo)?.sha;
       await this.step(`creating the GitHub release ${tag} in ${repo}`, () =>
-        shortActivity.createGithubRelease({ repo, tag, name: `${tag} (${s.codename})`, body: notes }));
+        shortActivity.createGithubRelease({ repo, tag, name: `${tag} (${s.codename})`, body: notes, ...(commit ? { commit } : {}) }));
       s.githubReleases.push(`${repo}@${tag}`);
     }
     if (n === 1 && jira) {

@@ -142,7 +142,7 @@ describe('pull requests', () => {
     expect(second).toEqual({ ...first, created: false });
     expect(gh.pulls(REPO).filter((p) => p.head === 'v31')).toHaveLength(1);
     await expect(host().pullRequestState(REPO, first.number)).resolves.toBe('open');
-    gh.mergePull(REPO, first.number);
+    await gh.mergePull(REPO, first.number);
     await expect(host().pullRequestState(REPO, first.number)).resolves.toBe('merged');
   });
 
@@ -181,7 +181,7 @@ describe('pull requests with an idempotency marker', () => {
     expect(first).toMatchObject({ state: 'open', merged: false, created: true, head: pr.head, base: 'master' });
     expect(gh.pulls(REPO).find((p) => p.number === first.number)?.body).toBe('please merge\n\n<!-- stratus:key=release-v40/merge-back-1 -->');
     await expect(host().createPullRequest(REPO, pr)).resolves.toEqual({ ...first, created: false });
-    gh.mergePullRequest(REPO, first.number);
+    await gh.mergePullRequest(REPO, first.number);
     const merged = await host().getPullRequest(REPO, first.number);
     expect(merged).toMatchObject({ state: 'merged', merged: true });
     expect(merged.mergeCommitSha).toMatch(/^[0-9a-f]{40}$/);

@@ -12,7 +12,7 @@ import { startFakeGithub, type FakeGithub } from '../fakes/github.js';
 import { commitOnBranch, git, originRef, originTag, tempDir, type OriginRepo } from '../support/git-repos.js';
 import { createTestEnv, type TestEnv } from '../support/temporal.js';
 import {
-  HOUR, WEEK, createOrigins, failureOf, mergeOnOrigin, protectOriginBranch, releaseActivities, runWorker, startTrain, trainConfig, waitForStatus,
+  HOUR, WEEK, createOrigins, failureOf, releaseActivities, runWorker, startTrain, trainConfig, waitForStatus,
   type RunningWorker,
 } from './release-train-support.js';
 
@@ -27,9 +27,9 @@ beforeAll(async () => {
   t = await createTestEnv();
   dir = await tempDir('stratus-train-protected-');
   ({ origins } = await createOrigins(dir.path, [['atmosphere', 'release-branch'], ['troposphere', 'release-branch'], ['clank', 'master'], ['ionosphere', 'release-branch']]));
-  for (const name of ['atmosphere', 'troposphere']) await protectOriginBranch(origins[name]);
-  const spec = { admins: ['alice'], writers: ['stratus-bot', 'bob'] };
-  gh = await startFakeGithub({ tokens: { [BOT_TOKEN]: 'stratus-bot' }, repos: { 'cyverse/atmosphere': spec, 'cyverse/troposphere': spec, 'cyverse/ionosphere': spec } });
+  const spec = (name: string) => ({ admins: ['alice'], writers: ['stratus-bot', 'bob'], git: origins[name].path });
+  gh = await startFakeGithub({ tokens: { [BOT_TOKEN]: 'stratus-bot' }, repos: { 'cyverse/atmosphere': spec('atmosphere'), 'cyverse/troposphere': spec('troposphere'), 'cyverse/ionosphere': spec('ionosphere') } });
+  for (const name of ['atmosphere', 'troposphere']) await gh.protectBranch(`cyverse/${name}`, 'master', 'branch-protection');
   worker = await runWorker(t, releaseActivities(dir.path, origins, {
     codeHost: createGithubCodeHost({ token: BOT_TOKEN, baseUrl: gh.url, retryBaseDelayMs: 5, rateLimitSecondMs: 5, writeSpacingMs: 0 }),
   }));
@@ -46,12 +46,11 @@ const operatorWait = (s: TrainStatus) => s.waiting.find((w) => w.kind === 'opera
 const cancel = (id: string) => t.env.client.workflow.getHandle(id).executeUpdate(cancelUpdate);
 const contains = (repo: OriginRepo, ancestor: string, ref: string) => git(repo.path, ['merge-base', '--is-ancestor', ancestor, ref]).then(() => true, () => false);
 
-/** Merges the pull request of `repo` as a person on GitHub would: the merge on the origin, then the fake's record. */
+/** Merges the pull request of `repo` as a person on GitHub would (the fake makes the merge commit in the origin). */
 async function mergeThePullRequest(repo: OriginRepo, slug: string, s: TrainStatus): Promise<void> {
   const pr = s.repos.find((r) => r.name === repo.name)?.pullRequest;
   if (!pr) throw new Error(`no pull request for ${repo.name} in ${JSON.stringify(s.repos)}`);
-  await mergeOnOrigin(repo, pr.head);
-  gh.mergePullRequest(slug, pr.number);
+  await gh.mergePullRequest(slug, pr.number);
 }
 
 test('protected master, mergeVia auto: trickle-down and merge-back through pull requests, the approver rule, patch releases', async () => {

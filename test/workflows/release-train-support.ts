@@ -9,7 +9,7 @@ import { createReleaseActivities, type ReleaseActivities, type ReleaseActivityDe
 import { createGitVcs } from '../../clients/git.js';
 import { statusQuery } from '../../workflows/release-train-api.js';
 import { RELEASE_TASK_QUEUE, releaseWorkflowId, type ReleaseTrainInput, type TrainConfig, type TrainStatus } from '../../workflows/release-train-types.js';
-import { createOrigin, git, type OriginRepo } from '../support/git-repos.js';
+import { createOrigin, type OriginRepo } from '../support/git-repos.js';
 import { type TestEnv } from '../support/temporal.js';
 
 export const HOUR = 3600_000;
@@ -109,7 +109,7 @@ export const notStuck = (s: TrainStatus) => !s.waiting.some((w) => w.kind === 'o
 
 /**
  * Protects `branch` of a bare origin as GitHub does: a pre-receive hook refuses pushes to it with
- * GitHub's GH006 message. `mergeOnOrigin` merges the way the GitHub server does (behind the hook).
+ * GitHub's GH006 message (for tests without the GitHub fake, whose protectBranch does the same).
  */
 export async function protectOriginBranch(origin: OriginRepo, branch = 'master'): Promise<void> {
   const hook = [
@@ -124,16 +124,4 @@ export async function protectOriginBranch(origin: OriginRepo, branch = 'master')
     '',
   ].join('\n');
   await writeFile(join(origin.path, 'hooks', 'pre-receive'), hook, { mode: 0o755 });
-}
-
-/**
- * Merges `head` into `base` on the origin as GitHub's merge button does (a merge commit; no hook
- * runs), taking `head`'s side of any conflict; returns the new `base` head.
- */
-export async function mergeOnOrigin(origin: OriginRepo, head: string, base = 'master'): Promise<string> {
-  await git(origin.work, ['fetch', '-q', 'origin']);
-  await git(origin.work, ['checkout', '-q', '-B', `gh-merge-${base}`, `origin/${base}`]);
-  await git(origin.work, ['merge', '-q', '--no-ff', '-X', 'theirs', '-m', `Merge ${head} into ${base}`, `origin/${head}`]);
-  await git(origin.path, ['fetch', '-q', origin.work, `+refs/heads/gh-merge-${base}:refs/heads/${base}`]);
-  return git(origin.path, ['rev-parse', `refs/heads/${base}`]);
 }
