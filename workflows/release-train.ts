@@ -36,6 +36,15 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** An approver's login as the CLI and the dashboard send it. */
 const LOGIN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 
+/** Runs a validator inside an update handler: its Error becomes an ApplicationFailure (failing the update, not the workflow task). */
+function rejectAsUpdateFailure(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    throw ApplicationFailure.nonRetryable((error as Error).message, 'Rejected');
+  }
+}
+
 function validateLogin(login: unknown, field: string): void {
   if (login !== undefined && (typeof login !== 'string' || !LOGIN.test(login))) {
     throw new Error(`${field} must be a login (letters, digits and . _ @ -, at most 64 characters), got ${JSON.stringify(String(login).slice(0, 80))}`);
@@ -133,7 +142,7 @@ export class Train {
       const gh = this.githubRepos;
       if (approver !== undefined && gh.length > 0) {
         await this.checkApprover(approver, gh, `${name} was not approved`);
-        this.validateApproval(); // things may have moved on during the check
+        rejectAsUpdateFailure(() => this.validateApproval()); // things may have moved on during the check
         s.approverAdminOf = gh;
       }
       s.approved = true;
@@ -165,7 +174,7 @@ export class Train {
       const gh = this.githubRepos;
       if (by !== undefined && gh.length > 0) {
         await this.checkApprover(by, gh, `${name} was not tagged`);
-        this.validateTag(); // another tag may have started during the check
+        rejectAsUpdateFailure(() => this.validateTag()); // another tag may have started during the check
       }
       const n = Math.max(0, ...s.tags.map((t) => t.n)) + 1;
       this.pendingPatch = n;
