@@ -42,9 +42,12 @@ export interface IssueComment {
  * idempotent (check first, reuse what exists). Errors are the typed errors of github-errors.ts.
  */
 export interface CodeHost {
-  /** Login of the token's user. */
+  /** Login of the token's user (`<slug>[bot]` for a GitHub App, read from GET /app, not GET /user). */
   currentUser(): Promise<string>;
-  /** Whether the token's user administers the repository. */
+  /**
+   * Whether the token's user administers the repository. For a GitHub App: whether its
+   * installation covers the repository (the approver's permission is checked separately).
+   */
   isAdmin(ownerRepo: string): Promise<boolean>;
   /** Throws NotAdminError { repo, user } unless the token's user administers the repository. */
   assertAdmin(ownerRepo: string): Promise<void>;
@@ -78,14 +81,14 @@ export interface CodeHost {
 }
 
 export function createGithubCodeHost(options: GithubConnectionOptions): CodeHost {
-  return new OctokitCodeHost(createOctokit(options), (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, ''));
+  return new OctokitCodeHost(createOctokit(options), (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, ''), Boolean(options.app));
 }
 
 class OctokitCodeHost implements CodeHost {
   private login?: Promise<string>;
   private readonly api: GithubApi;
 
-  constructor(private readonly octokit: RestClient, private readonly baseUrl: string) {
+  constructor(private readonly octokit: RestClient, private readonly baseUrl: string, private readonly asApp: boolean) {
     this.api = githubApi(octokit, baseUrl);
   }
 
@@ -110,13 +113,22 @@ class OctokitCodeHost implements CodeHost {
   }
 
   currentUser(): Promise<string> {
-    this.login ??= this.call('GET /user', undefined, async () => (await this.octokit.rest.users.getAuthenticated()).data.login);
+    // An installation token gets 403 on GET /user; the App's bot login comes from GET /app (JWT).
+    this.login ??= this.asApp
+      ? this.call('GET /app', undefined, async () => `${(await this.octokit.rest.apps.getAuthenticated()).data?.slug ?? 'app'}[bot]`)
+      : this.call('GET /user', undefined, async () => (await this.octokit.rest.users.getAuthenticated()).data.login);
     void this.login.catch(() => (this.login = undefined));
     return this.login;
   }
 
   async isAdmin(ownerRepo: string): Promise<boolean> {
     const { owner, repo } = parseRepoSlug(ownerRepo);
+    if (this.asApp) {
+      // An App is never a repository admin (its repo permissions read all false): the check is
+      // that the installation covers the repository; who may tag is the approver's permission.
+      await this.call(`the repository ${ownerRepo}`, ownerRepo, () => this.octokit.rest.repos.get({ owner, repo }));
+      return true;
+    }
     const user = await this.currentUser();
     return this.call(`the permission check on ${ownerRepo}`, ownerRepo, async () => {
       const { data } = await this.octokit.rest.repos.get({ owner, repo });
