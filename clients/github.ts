@@ -7,10 +7,12 @@ import {
 } from './github-pulls.js';
 
 export type { GithubConnectionOptions } from './github-octokit.js';
+import { commentOnIssue, createIssue, findOpenIssueByMarker, toIssue, type Issue, type IssueComment } from './github-issues.js';
 import { ensureRelease, type Release, type ReleaseOptions } from './github-releases.js';
 
 export type { CollaboratorRole, NewPullRequest, PullRequestInfo } from './github-pulls.js';
 export type { Release, ReleaseOptions } from './github-releases.js';
+export type { Issue, IssueComment } from './github-issues.js';
 
 /** A pull request; `created` is false when an open one for the same head and base was reused. */
 export interface PullRequest {
@@ -20,22 +22,6 @@ export interface PullRequest {
 }
 
 export type PullRequestState = 'open' | 'merged' | 'closed';
-
-/** An issue (never a pull request). */
-export interface Issue {
-  number: number;
-  title: string;
-  body: string;
-  state: 'open' | 'closed';
-  labels: string[];
-  url: string;
-}
-
-export interface IssueComment {
-  id: number;
-  body: string;
-  url: string;
-}
 
 /**
  * What stratus needs from a code host. Repositories are "owner/name"; every create is
@@ -73,9 +59,17 @@ export interface CodeHost {
   /** Open issues carrying `label`, newest first (pull requests are left out). */
   findOpenIssues(ownerRepo: string, label: string): Promise<Issue[]>;
   getIssue(ownerRepo: string, number: number): Promise<Issue>;
-  createIssue(ownerRepo: string, title: string, body: string, labels: string[]): Promise<Issue>;
+  /**
+   * Files an issue. With `key`, idempotent: the open issue carrying the key's hidden marker is
+   * returned (`created: false`) instead of filing another. Labels GitHub dropped (no push access)
+   * are in `droppedLabels`.
+   */
+  createIssue(ownerRepo: string, title: string, body: string, labels: string[], key?: string): Promise<Issue>;
+  /** The newest open issue carrying the hidden marker of `key` (scans the newest 1,000 open issues). */
+  findOpenIssueByMarker(ownerRepo: string, key: string): Promise<Issue | undefined>;
   issueComments(ownerRepo: string, number: number): Promise<IssueComment[]>;
-  commentOnIssue(ownerRepo: string, number: number, body: string): Promise<IssueComment>;
+  /** Comments; with `key` once only (a comment carrying the key's marker is returned instead). */
+  commentOnIssue(ownerRepo: string, number: number, body: string, key?: string): Promise<IssueComment>;
   /** Closes the issue as completed (no-op when it is already closed). */
   closeIssue(ownerRepo: string, number: number): Promise<void>;
 }
@@ -194,11 +188,12 @@ class OctokitCodeHost implements CodeHost {
       toIssue((await this.octokit.rest.issues.get({ owner, repo, issue_number: number })).data));
   }
 
-  async createIssue(ownerRepo: string, title: string, body: string, labels: string[]): Promise<Issue> {
-    const { owner, repo } = parseRepoSlug(ownerRepo);
-    labels.forEach((l) => assertLabel('label', l));
-    return this.call(`a new issue in ${ownerRepo}`, ownerRepo, async () =>
-      toIssue((await this.octokit.rest.issues.create({ owner, repo, title, body, labels })).data));
+  createIssue(ownerRepo: string, title: string, body: string, labels: string[], key?: string): Promise<Issue> {
+    return createIssue(this.api, ownerRepo, title, body, labels, key);
+  }
+
+  findOpenIssueByMarker(ownerRepo: string, key: string): Promise<Issue | undefined> {
+    return findOpenIssueByMarker(this.api, ownerRepo, key);
   }
 
   async issueComments(ownerRepo: string, number: number): Promise<IssueComment[]> {
@@ -210,13 +205,8 @@ class OctokitCodeHost implements CodeHost {
     });
   }
 
-  async commentOnIssue(ownerRepo: string, number: number, body: string): Promise<IssueComment> {
-    const { owner, repo } = parseRepoSlug(ownerRepo);
-    assertNumber('issue number', number);
-    return this.call(`a comment on issue #${number} in ${ownerRepo}`, ownerRepo, async () => {
-      const { data } = await this.octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
-      return { id: data.id, body: data.body ?? '', url: data.html_url };
-    });
+  commentOnIssue(ownerRepo: string, number: number, body: string, key?: string): Promise<IssueComment> {
+    return commentOnIssue(this.api, ownerRepo, number, body, key);
   }
 
   async closeIssue(ownerRepo: string, number: number): Promise<void> {
@@ -226,22 +216,6 @@ class OctokitCodeHost implements CodeHost {
     await this.call(`closing issue #${number} in ${ownerRepo}`, ownerRepo, () =>
       this.octokit.rest.issues.update({ owner, repo, issue_number: number, state: 'closed', state_reason: 'completed' }));
   }
-}
-
-interface RawIssue {
-  number: number;
-  title: string;
-  body?: string | null;
-  state: string;
-  html_url: string;
-  labels: Array<string | { name?: string }>;
-}
-
-function toIssue(i: RawIssue): Issue {
-  return {
-    number: i.number, title: i.title, body: i.body ?? '', state: i.state === 'closed' ? 'closed' : 'open', url: i.html_url,
-    labels: i.labels.map((l) => (typeof l === 'string' ? l : l.name ?? '')),
-  };
 }
 
 function isStatus(err: unknown, status: number): boolean {
