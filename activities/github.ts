@@ -1,6 +1,7 @@
 // GitHub activities of the release train: admin check before tagging, the release page, the pull
 // request opened for a merge conflict and its state. Idempotent through the CodeHost adapter
 // (check before create); typed errors become ApplicationFailures with stable types.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type CodeHost, type PullRequestState } from '../clients/github.js';
 import {
@@ -120,6 +121,19 @@ export function createGithubActivities({ codeHost }: GithubActivityDeps) {
 }
 
 export type GithubActivities = ReturnType<typeof createGithubActivities>;
+
+/**
+ * Milliseconds the running activity attempt has left before its start-to-close timeout (Infinity
+ * outside an activity): the GitHub adapter sleeps a rate limit in-process only if it fits.
+ */
+export function activityTimeLeftMs(): number {
+  try {
+    const info = Context.current().info;
+    return info.startToCloseTimeoutMs - (Date.now() - info.currentAttemptScheduledTimestampMs);
+  } catch {
+    return Infinity;
+  }
+}
 
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {

@@ -7,12 +7,15 @@ import Bottleneck from 'bottleneck';
 import {
   AuthError, ForbiddenError, NotPermittedError, RateLimitedError, RepoNotFoundError, RequestRejectedError, ServiceUnavailableError,
 } from './github-errors.js';
+import { githubAppStrategy, type GithubAppCredentials } from './github-app-auth.js';
 import { type HttpRetryOptions } from './http-retry.js';
 
 /** How to reach GitHub (or GitHub Enterprise, or the test fake) and how patiently. */
 export interface GithubConnectionOptions extends HttpRetryOptions {
-  /** Personal access or app installation token. Never logged or put in an error. */
-  token: string;
+  /** Personal access or app installation token. Never logged or put in an error. Either this or `app`. */
+  token?: string;
+  /** Authenticate as a GitHub App installation instead of with a token. */
+  app?: GithubAppCredentials;
   /** API root, e.g. `https://api.github.com` (default) or `https://ghe.example.org/api/v3`. */
   baseUrl?: string;
   /** Minimum ms between writes; default: the throttling plugin's (1 s, 3 s for notifying writes). */
@@ -49,9 +52,13 @@ export function createOctokit(options: GithubConnectionOptions): RestClient {
     const timeout = AbortSignal.timeout(timeoutMs);
     return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
   };
+  const baseUrl = (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, '');
+  const auth = options.app
+    ? { authStrategy: githubAppStrategy, auth: { ...options.app, baseUrl } }
+    : { auth: options.token };
   return new GithubOctokit({
-    auth: options.token,
-    baseUrl: (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, ''),
+    ...auth,
+    baseUrl,
     userAgent: 'stratus',
     request: { fetch: timedFetch },
     log: { debug: () => undefined, info: () => undefined, warn, error: warn },

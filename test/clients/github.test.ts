@@ -161,7 +161,7 @@ describe('issues', () => {
     const h = host(DEV_TOKEN);
     await h.ensurePullRequest(REPO, 'feature', 'master', 'Feature', '');
     const issue = await h.createIssue(REPO, 'Nightly build failed', 'log…', ['stratus-atomic-host']);
-    await expect(h.findOpenIssues(REPO, 'stratus-atomic-host')).resolves.toEqual([issue]);
+    await expect(h.findOpenIssues(REPO, 'stratus-atomic-host')).resolves.toEqual([{ ...issue, created: undefined }]);
     await expect(h.findOpenIssues(REPO, 'stratus-other')).resolves.toEqual([]);
     const comment = await h.commentOnIssue(REPO, issue.number, 'failed again');
     await expect(h.issueComments(REPO, issue.number)).resolves.toEqual([comment]);
