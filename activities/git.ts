@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   BranchConflictError,
   InvalidNameError,
+  ProtectedBranchError,
   PushRejectedError,
   RefNotFoundError,
   RepoUnreachableError,
@@ -64,9 +65,25 @@ export interface MergeBranchInput {
   into: string;
   /** Merge commit message; default `Merge branch '<from>' into <into>`. */
   message?: string;
+  /**
+   * What to do when the origin refuses the push because `into` is protected: 'fail' (default) is
+   * a non-retryable `ProtectedBranch` failure; 'report' returns status 'protected' (nothing changed).
+   */
+  onProtected?: 'fail' | 'report';
+  /** False: push nothing, only report 'up-to-date', 'conflict' or 'mergeable' (for `mergeVia: pull-request`). */
+  push?: boolean;
 }
 
 export type MergeBranchResult = { repo: string; from: string; into: string } & MergeResult;
+
+/** Input of `cutMergeBranch`: the throw-away branch a merge pull request comes from. */
+export interface CutMergeBranchInput {
+  repo: string;
+  /** e.g. `stratus/merge-v31-into-master-1`. */
+  branch: string;
+  /** The commit it starts at: the release branch's head the merge was tried with. */
+  sha: string;
+}
 
 /** Heartbeat details of a multi-repo activity: which repos are done, for the step `key`. */
 interface Progress {
@@ -100,9 +117,26 @@ export function createGitActivities({ vcs }: GitActivityDeps) {
 
     async mergeBranch(input: MergeBranchInput): Promise<MergeBranchResult> {
       const message = input.message ?? `Merge branch '${input.from}' into ${input.into}`;
+      let result: MergeResult;
       try {
-        const result = await vcs.merge(input.repo, input.from, input.into, message, { signal: activityContext()?.cancellationSignal });
-        return { repo: input.repo, from: input.from, into: input.into, ...result };
+        result = await vcs.merge(input.repo, input.from, input.into, message, { signal: activityContext()?.cancellationSignal, push: input.push !== false });
+      } catch (error) {
+        throw toFailure(error);
+      }
+      if (result.status === 'protected' && input.onProtected !== 'report') {
+        throw toFailure(new ProtectedBranchError(input.repo, `refs/heads/${input.into}`, result.reason));
+      }
+      return { repo: input.repo, from: input.from, into: input.into, ...result };
+    },
+
+    /**
+     * Creates (or finds) the throw-away branch a merge pull request comes from, at the release
+     * branch's head: a conflict is then resolved on it, never on the release branch itself.
+     */
+    async cutMergeBranch(input: CutMergeBranchInput): Promise<RepoRefOutcome> {
+      try {
+        const r = await vcs.ensureBranch(input.repo, input.branch, input.sha, { signal: activityContext()?.cancellationSignal });
+        return { repo: input.repo, status: r.status, sha: r.sha };
       } catch (error) {
         throw toFailure(error);
       }
@@ -182,6 +216,7 @@ export function toFailure(error: unknown): ApplicationFailure {
   if (error instanceof InvalidNameError) return ApplicationFailure.nonRetryable(error.message, 'InvalidName', { field: error.field, value: error.value });
   if (error instanceof UnknownRepoError) return ApplicationFailure.nonRetryable(error.message, 'InvalidName', { field: 'repo', value: error.repo });
   if (error instanceof RefNotFoundError) return ApplicationFailure.nonRetryable(error.message, 'RefNotFound', { repo: error.repo, ref: error.ref });
+  if (error instanceof ProtectedBranchError) return ApplicationFailure.nonRetryable(error.message, 'ProtectedBranch', { repo: error.repo, ref: error.ref });
   if (error instanceof PushRejectedError) return ApplicationFailure.retryable(error.message, 'PushRejected', { repo: error.repo, ref: error.ref });
   const message = error instanceof Error ? error.message : String(error);
   return ApplicationFailure.retryable(message, error instanceof Error ? error.name : 'Error');

@@ -1,11 +1,12 @@
 // GitHub activities of the release train: admin check before tagging, the release page, the pull
 // request opened for a merge conflict and its state. Idempotent through the CodeHost adapter
 // (check before create); typed errors become ApplicationFailures with stable types.
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { type CodeHost, type PullRequestState } from '../clients/github.js';
 import {
-  AuthError, ForbiddenError, InvalidNameError, NotAdminError, RateLimitedError, RepoNotFoundError, RequestRejectedError,
-  ServiceUnavailableError,
+  AuthError, ForbiddenError, InvalidNameError, NotAdminError, NotPermittedError, RateLimitedError, RepoNotFoundError, RequestRejectedError,
+  ServiceUnavailableError, TagMismatchError,
 } from '../clients/github-errors.js';
 
 /** What the GitHub activities need. */
@@ -30,6 +31,12 @@ export interface CreateGithubReleaseInput {
   name: string;
   /** Release notes (Markdown). */
   body: string;
+  /**
+   * The commit the tag was made at. The release is created at it and GitHub's tag is checked to
+   * point at it (non-retryable `TagMismatch` otherwise). Without it GitHub would create a tag it
+   * lacks at its default branch head.
+   */
+  commit?: string;
 }
 
 export interface CreateGithubReleaseResult {
@@ -87,7 +94,7 @@ export function createGithubActivities({ codeHost }: GithubActivityDeps) {
     /** Creates the GitHub release for a tag, or returns the existing one. */
     async createGithubRelease(input: CreateGithubReleaseInput): Promise<CreateGithubReleaseResult> {
       return guard(async () => {
-        const rel = await codeHost.ensureRelease(input.repo, input.tag, input.name, input.body);
+        const rel = await codeHost.ensureRelease(input.repo, input.tag, input.name, input.body, { commit: input.commit, marker: `release/${input.tag}` });
         return { id: rel.id, url: rel.url, created: rel.created };
       });
     },
@@ -115,6 +122,19 @@ export function createGithubActivities({ codeHost }: GithubActivityDeps) {
 
 export type GithubActivities = ReturnType<typeof createGithubActivities>;
 
+/**
+ * Milliseconds the running activity attempt has left before its start-to-close timeout (Infinity
+ * outside an activity): the GitHub adapter sleeps a rate limit in-process only if it fits.
+ */
+export function activityTimeLeftMs(): number {
+  try {
+    const info = Context.current().info;
+    return info.startToCloseTimeoutMs - (Date.now() - info.currentAttemptScheduledTimestampMs);
+  } catch {
+    return Infinity;
+  }
+}
+
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -133,6 +153,10 @@ export function toServiceFailure(err: unknown): ApplicationFailure {
   if (err instanceof NotAdminError) return ApplicationFailure.nonRetryable(err.message, 'NotAdmin', { user: err.user, repos: [err.repo] });
   if (err instanceof AuthError) return ApplicationFailure.nonRetryable(err.message, 'Unauthorized', { service: err.service, baseUrl: err.baseUrl });
   if (err instanceof RepoNotFoundError) return ApplicationFailure.nonRetryable(err.message, 'RepoNotFound', { repo: err.repo });
+  if (err instanceof TagMismatchError) {
+    return ApplicationFailure.nonRetryable(err.message, 'TagMismatch', { repo: err.repo, tag: err.tag, expected: err.expected, actual: err.actual });
+  }
+  if (err instanceof NotPermittedError) return ApplicationFailure.nonRetryable(err.message, 'NotPermitted', { repo: err.repo });
   if (err instanceof ForbiddenError) return ApplicationFailure.nonRetryable(err.message, 'Forbidden', { repo: err.repo });
   if (err instanceof InvalidNameError) return ApplicationFailure.nonRetryable(err.message, 'InvalidName', { field: err.field, value: err.value });
   if (err instanceof RequestRejectedError) return ApplicationFailure.nonRetryable(err.message, 'RequestRejected', { service: err.service, status: err.status });

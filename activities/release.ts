@@ -11,6 +11,7 @@ import { type ReleaseTracker } from '../clients/jira.js';
 import { createGitActivities } from './git.js';
 import { createGithubActivities } from './github.js';
 import { createJiraActivities } from './jira.js';
+import { createReleaseGithubActivities } from './release-github.js';
 import { createReleaseNotesFileActivities } from './release-notes-file.js';
 
 /** The ports of the release activities; each is absent when its config section is. */
@@ -40,6 +41,7 @@ export function createReleaseActivities(deps: ReleaseActivityDeps) {
   return {
     ...createGitActivities({ vcs: deps.vcs ?? notConfigured<Vcs>('git (release.repos)', 'add a release: section with repos to stratus.yaml') }),
     ...createGithubActivities({ codeHost: deps.codeHost ?? notConfigured<CodeHost>('GitHub (release.github)', 'add release.github to stratus.yaml') }),
+    ...createReleaseGithubActivities({ codeHost: deps.codeHost ?? notConfigured<CodeHost>('GitHub (release.github)', 'add release.github to stratus.yaml') }),
     ...createJiraActivities({ releaseTracker: deps.releaseTracker ?? notConfigured<ReleaseTracker>('JIRA (release.jira)', 'add release.jira to stratus.yaml') }),
     ...createReleaseNotesFileActivities({ releaseNotesDir: deps.releaseNotesDir ?? join(tmpdir(), 'stratus-release-notes') }),
   };

@@ -26,10 +26,10 @@ export async function benchReleaseHistory(): Promise<Record<string, number | str
       await waitForStatus(handle, (s) => s.stage === 'cycle', 'the cycle', 60_000);
       await t.env.sleep(5 * WEEK + DAY);
       const waiting = await waitForStatus(handle, (s) => s.waiting.some((w) => w.kind === 'approval'), 'the gate', 120_000);
-      await handle.executeUpdate(approveUpdate);
+      await handle.executeUpdate(approveUpdate, { args: [{}] });
       await waitForStatus(handle, (s) => s.stage === 'patching', 'the release', 60_000);
-      await handle.executeUpdate(tagUpdate);
-      await handle.executeUpdate(tagUpdate);
+      await handle.executeUpdate(tagUpdate, { args: [{}] });
+      await handle.executeUpdate(tagUpdate, { args: [{}] });
       const wall = Math.round(performance.now() - began);
       const events = (await handle.fetchHistory()).events?.length ?? 0;
       for (const id of ['release-v32', 'release-v31']) await t.env.client.workflow.getHandle(id).executeUpdate(cancelUpdate).catch(() => undefined);

@@ -11,6 +11,7 @@ import {
 } from '../workflows/release-train-types.js';
 import { clientTarget } from './dev-state.js';
 import { clientIdentity, loadCommandConfig, outputFor } from './context.js';
+import { cliIdentity, resolveOperator, type Operator } from './operator.js';
 import { CliError, type CliIo, EXIT_USAGE } from './output.js';
 
 const CODENAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -24,15 +25,19 @@ function version(value: string): number {
   }
 }
 
-/** A Temporal client for the command: TEMPORAL_ADDRESS / profile / temporal.address, else the running `stratus dev`, else dev.host:dev.port. */
-async function withClient<T>(command: Command, io: CliIo, fn: (client: Client) => Promise<T>): Promise<T> {
+/**
+ * A Temporal client for the command: TEMPORAL_ADDRESS / profile / temporal.address, else the
+ * running `stratus dev`, else dev.host:dev.port. The client's identity `cli:<login>` names the
+ * operator (`--as`, STRATUS_OPERATOR, the OS user) in the history.
+ */
+async function withClient<T>(command: Command, io: CliIo, fn: (client: Client) => Promise<T>, operator?: Operator): Promise<T> {
   const loaded = loadCommandConfig(command, io, true);
   const identity = clientIdentity(command, io);
   const { connectClient } = await import('../workers/temporal-connection.js');
   const target = await clientTarget(loaded, io, true);
   const connection: Connection = await connectClient(target);
   try {
-    return await fn(new Client({ connection, namespace: target.namespace, identity }));
+    return await fn(new Client({ connection, namespace: target.namespace, identity: operator ? cliIdentity(operator) : identity }));
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw new CliError(`no release train ${error.workflowId ?? ''} (start it with \`stratus release start <N>\`)`);
     if (error instanceof WorkflowUpdateFailedError) throw new CliError(error.cause?.message ?? error.message);
@@ -50,10 +55,13 @@ export function formatStatus(s: TrainStatus): string {
   lines.push(`  calendar ${s.calendar.start} → ${s.calendar.end}`);
   for (const [i, p] of s.calendar.phases.entries()) lines.push(`  ${s.phase?.index === i ? '▶' : ' '} ${p.name} (${p.focus}) ${p.start} → ${p.end}`);
   for (const r of s.repos) {
-    const merge = r.lastMerge ? `, last ${r.lastMerge.kind} ${r.lastMerge.status} at ${r.lastMerge.at}` : '';
-    lines.push(`  repo ${r.name}: ${r.state} on ${r.branch}${merge}`);
+    const via = r.lastMerge?.pullRequest ? ` (pull request #${r.lastMerge.pullRequest.number} ${r.lastMerge.pullRequest.url})` : '';
+    const merge = r.lastMerge ? `, last ${r.lastMerge.kind} ${r.lastMerge.status}${via} at ${r.lastMerge.at}` : '';
+    const open = r.pullRequest ? `; waiting on pull request #${r.pullRequest.number} ${r.pullRequest.url} from ${r.pullRequest.head}` : '';
+    lines.push(`  repo ${r.name}: ${r.state} on ${r.branch}${merge}${open}`);
   }
-  lines.push(`  trickle-downs: ${s.trickleDowns}${s.lastTrickleDown ? ` (last ${s.lastTrickleDown})` : ''}; approved: ${s.approved ? 'yes' : s.autoApprove ? 'auto' : 'no'}`);
+  const approved = s.approved ? `yes${s.approvedBy ? ` by ${s.approvedBy}` : ''}` : s.autoApprove ? 'auto' : 'no';
+  lines.push(`  trickle-downs: ${s.trickleDowns}${s.lastTrickleDown ? ` (last ${s.lastTrickleDown})` : ''}; approved: ${approved}`);
   if (s.tags.length > 0) lines.push(`  tags: ${s.tags.map((t) => t.tag).join(', ')}`);
   if (s.releaseNotes) lines.push(`  release notes: ${s.releaseNotes}`);
   if (s.nextTrain) lines.push(`  next train: ${s.nextTrain}${s.successorReleased ? ` (released ${s.successorReleased})` : ''}`);
@@ -122,11 +130,12 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
       });
     });
 
-  const decisions: Array<[string, string, (client: Client, id: string) => Promise<unknown>, (r: unknown) => string]> = [
-    ['approve', 'open the release gate (in the release phase or after the calendar ended)', (c, id) => c.workflow.getHandle(id).executeUpdate(approveUpdate), (r) => String(r)],
+  const decisions: Array<[string, string, (client: Client, id: string, operator: Operator) => Promise<unknown>, (r: unknown) => string]> = [
+    ['approve', 'open the release gate (in the release phase or after the calendar ended); with GitHub the approver must administer every repo',
+      (c, id, op) => c.workflow.getHandle(id).executeUpdate(approveUpdate, { args: [{ approver: op.login }] }), (r) => String(r)],
     ['advance', 'end the running phase now', (c, id) => c.workflow.getHandle(id).executeUpdate(advanceUpdate),
       (r) => (r ? `now in "${(r as { name: string }).name}" until ${(r as { end: string }).end}` : 'past the last phase')],
-    ['tag', 'cut the next patch tag v<N>-<k+1> and print it', (c, id) => c.workflow.getHandle(id).executeUpdate(tagUpdate), (r) => (r as { tag: string }).tag],
+    ['tag', 'cut the next patch tag v<N>-<k+1> and print it', (c, id, op) => c.workflow.getHandle(id).executeUpdate(tagUpdate, { args: [{ by: op.login }] }), (r) => (r as { tag: string }).tag],
     ['resume', 'retry what the train waits on, after fixing it', (c, id) => c.workflow.getHandle(id).executeUpdate(resumeUpdate), (r) => String(r)],
     ['cancel', 'stop the train', (c, id) => c.workflow.getHandle(id).executeUpdate(cancelUpdate), (r) => String(r)],
   ];
@@ -135,14 +144,16 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
       .command(name)
       .description(description)
       .argument('<N>', 'release version')
+      .option('--as <login>', 'who is acting (default: $STRATUS_OPERATOR, else the OS user); recorded in the history')
       .allowUnknownOption()
-      .action(async (n: string, _opts: unknown, command: Command) => {
+      .action(async (n: string, opts: { as?: string }, command: Command) => {
         const v = version(n);
+        const operator = resolveOperator(opts.as, io);
         await withClient(command, io, async (client) => {
-          const result = await call(client, releaseWorkflowId(v));
+          const result = await call(client, releaseWorkflowId(v), operator);
           const data = typeof result === 'object' && result !== null ? result : { message: result };
-          outputFor(command, io).result({ ok: true, command: name, version: v, ...data }, plain(result));
-        });
+          outputFor(command, io).result({ ok: true, command: name, version: v, by: operator.login, ...data }, plain(result));
+        }, operator);
       });
   }
 

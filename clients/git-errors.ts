@@ -90,6 +90,27 @@ export class PushRejectedError extends Error {
 }
 
 /**
+ * The origin refused a push because the ref is protected: GitHub's `GH006: Protected branch
+ * update failed` or a ruleset's `GH013`, or any server whose hook says "protected branch".
+ * A retry cannot succeed; a pull request (or an operator) can.
+ */
+export class ProtectedBranchError extends Error {
+  override readonly name = 'ProtectedBranchError';
+  constructor(
+    readonly repo: string,
+    readonly ref: string,
+    readonly reason: string,
+  ) {
+    super(`push of ${ref} to repo ${repo} was refused: the branch is protected (${redact(reason).trim()})`);
+  }
+}
+
+/** Whether a failed push's output is a protected-branch refusal. */
+export function isProtectedBranchRefusal(output: string): boolean {
+  return /\bGH006\b|\bGH013\b|protected branch/i.test(output);
+}
+
+/**
  * A git command that exited non-zero; `stderr` is already redacted. It extends simple-git's
  * `GitError` so simple-git passes it through unchanged (it wraps any other error type).
  */

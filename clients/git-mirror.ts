@@ -1,6 +1,7 @@
 // Running git through simple-git (argument arrays, no shell, no prompts, no ambient GIT_* or
 // editor/pager variables) and the per-repo mirror cache: `clone --mirror` once, `fetch --prune`
-// afterwards, one operation per repo at a time within this process.
+// afterwards (only when the origin's ls-remote differs from the refs the mirror is known to
+// have), one operation per repo at a time within this process.
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -100,6 +101,12 @@ export class GitRunner {
 /** Mirror clones under one cache directory, `<cacheDir>/<repo>.git`. Repo names are validated by the caller. */
 export class MirrorCache {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /**
+   * What each mirror's refs are, as far as this process knows (it is the only writer of its
+   * mirrors): read after a clone or fetch, and kept up to date by {@link noteRef}. When the
+   * origin's `ls-remote` matches it, the mirror is fresh and no `for-each-ref` is needed.
+   */
+  private readonly known = new Map<string, RefSnapshot>();
   readonly dir: string;
 
   constructor(
@@ -135,11 +142,15 @@ export class MirrorCache {
   async sync(repo: string, url: string, options: RunOptions = {}): Promise<{ path: string; refs: RefSnapshot }> {
     const path = this.path(repo);
     if (await exists(join(path, 'config'))) {
-      const remote = await this.reach(repo, url, () => this.git.run(path, ['ls-remote', '--', url], options));
+      const remote = parseLsRemote(await this.reach(repo, url, () => this.git.run(path, ['ls-remote', '--', url], options)));
+      const known = this.known.get(repo);
+      if (known && sameRefs(remote, known.objects)) return { path, refs: copyOf(known) };
       const local = await this.listRefs(path, options);
-      if (sameRefs(parseLsRemote(remote), local.objects)) return { path, refs: local };
-      await this.reach(repo, url, () => this.git.run(path, ['fetch', '--prune', '--quiet', '--', url, '+refs/*:refs/*'], options));
-      return { path, refs: await this.listRefs(path, options) };
+      if (!sameRefs(remote, local.objects)) {
+        await this.reach(repo, url, () => this.git.run(path, ['fetch', '--prune', '--quiet', '--', url, '+refs/*:refs/*'], options));
+        return { path, refs: this.remember(repo, await this.listRefs(path, options)) };
+      }
+      return { path, refs: this.remember(repo, local) };
     }
     await mkdir(this.dir, { recursive: true });
     const temp = join(this.dir, `.clone-${repo}-${randomBytes(4).toString('hex')}`);
@@ -151,7 +162,26 @@ export class MirrorCache {
       if (error instanceof RepoUnreachableError || !(await exists(join(path, 'config')))) throw error;
       // else: lost a race to a twin clone, which is as good
     }
-    return { path, refs: await this.listRefs(path, options) };
+    return { path, refs: this.remember(repo, await this.listRefs(path, options)) };
+  }
+
+  /** Records a ref this process just set in the mirror of `repo` (`peeled`: the commit of an annotated tag). */
+  noteRef(repo: string, ref: string, object: string, peeled?: string): void {
+    const known = this.known.get(repo);
+    if (!known) return;
+    known.objects.set(ref, object);
+    if (peeled) known.peeled.set(ref, peeled);
+    else known.peeled.delete(ref);
+  }
+
+  /** Forgets what the mirror of `repo` holds (after a failure left it unsure): the next sync reads it again. */
+  forget(repo: string): void {
+    this.known.delete(repo);
+  }
+
+  private remember(repo: string, refs: RefSnapshot): RefSnapshot {
+    this.known.set(repo, copyOf(refs));
+    return refs;
   }
 
   /** The refs of a mirror, with annotated tags peeled. */
@@ -181,6 +211,10 @@ export class MirrorCache {
 export interface RefSnapshot {
   objects: Map<string, string>;
   peeled: Map<string, string>;
+}
+
+function copyOf(refs: RefSnapshot): RefSnapshot {
+  return { objects: new Map(refs.objects), peeled: new Map(refs.peeled) };
 }
 
 /** The commit a full ref name points at (annotated tags peeled), or null. */

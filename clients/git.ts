@@ -7,11 +7,13 @@ import {
   BranchConflictError,
   GitCommandError,
   InvalidNameError,
+  ProtectedBranchError,
   PushRejectedError,
   RefNotFoundError,
   RepoUnreachableError,
   TagConflictError,
   UnknownRepoError,
+  isProtectedBranchRefusal,
 } from './git-errors.js';
 import { mergeInWorktree, type MergeResult } from './git-merge.js';
 import { GitRunner, MirrorCache, commitOfRef, lastLines, type Committer, type RefSnapshot, type RunOptions } from './git-mirror.js';
@@ -22,6 +24,12 @@ export type { Committer } from './git-mirror.js';
 
 /** Per-call options: pass the activity's cancellation signal to stop git child processes. */
 export type VcsCallOptions = RunOptions;
+
+/** Options of {@link Vcs.merge}. */
+export interface MergeOptions extends VcsCallOptions {
+  /** False: only find out whether the merge would go through ('mergeable') or conflict; push nothing. Default true. */
+  push?: boolean;
+}
 
 /** Outcome of {@link Vcs.ensureBranch}. */
 export interface BranchResult {
@@ -50,8 +58,11 @@ export interface Vcs {
   ensureBranch(repo: string, name: string, fromRef: string, options?: VcsCallOptions): Promise<BranchResult>;
   /** Creates and pushes an annotated tag; 'exists' if same target and message, {@link TagConflictError} otherwise. */
   ensureAnnotatedTag(repo: string, tag: string, targetRef: string, message: string, options?: VcsCallOptions): Promise<TagResult>;
-  /** Merges branch `from` into branch `into` and pushes; a conflict is reported, never half-applied. */
-  merge(repo: string, from: string, into: string, message: string, options?: VcsCallOptions): Promise<MergeResult>;
+  /**
+   * Merges branch `from` into branch `into` and pushes; a conflict is reported, never half-applied,
+   * and so is a push refused because `into` is protected ('protected', nothing changed).
+   */
+  merge(repo: string, from: string, into: string, message: string, options?: MergeOptions): Promise<MergeResult>;
 }
 
 /** A repo the adapter may touch: its configured name and git URL (path, file://, https://, ssh). */
@@ -109,8 +120,13 @@ class GitMirrorVcs implements Vcs {
     const url = this.urls.get(repo);
     if (url === undefined) throw new UnknownRepoError(repo, [...this.urls.keys()]);
     return this.mirrors.withLock(repo, async () => {
-      const { path, refs } = await this.mirrors.sync(repo, url, options);
-      return fn({ repo, url, path, refs, options, resync: async () => (await this.mirrors.sync(repo, url, options)).refs });
+      try {
+        const { path, refs } = await this.mirrors.sync(repo, url, options);
+        return await fn({ repo, url, path, refs, options, resync: async () => (await this.mirrors.sync(repo, url, options)).refs });
+      } catch (error) {
+        this.mirrors.forget(repo); // a failed step may have left the mirror other than noted
+        throw error;
+      }
     });
   }
 
@@ -143,6 +159,7 @@ class GitMirrorVcs implements Vcs {
       if (found) return found;
       await this.push(m, `${wanted}:refs/heads/${name}`, async () => check(await m.resync()) !== null);
       await this.git.run(m.path, ['update-ref', `refs/heads/${name}`, wanted], options);
+      this.mirrors.noteRef(repo, `refs/heads/${name}`, wanted);
       return { status: 'created', branch: name, sha: wanted };
     });
   }
@@ -167,7 +184,12 @@ class GitMirrorVcs implements Vcs {
       if (found) return found;
       await this.git.run(m.path, ['tag', '-a', '--cleanup=whitespace', '-m', message, tag, wanted], options);
       try {
-        await this.push(m, `${ref}:${ref}`, async () => (await check(await m.resync())) !== null);
+        // The tag object's name (for the known refs) is read while the push runs.
+        const [object] = await Promise.all([
+          this.git.run(m.path, ['rev-parse', '--verify', ref], options),
+          this.push(m, `${ref}:${ref}`, async () => (await check(await m.resync())) !== null),
+        ]);
+        this.mirrors.noteRef(repo, ref, object.trim(), wanted);
       } catch (error) {
         await this.git.test(m.path, ['tag', '-d', tag]); // keep the mirror a copy of the origin
         throw error;
@@ -176,7 +198,7 @@ class GitMirrorVcs implements Vcs {
     });
   }
 
-  async merge(repo: string, from: string, into: string, message: string, options: RunOptions = {}): Promise<MergeResult> {
+  async merge(repo: string, from: string, into: string, message: string, options: MergeOptions = {}): Promise<MergeResult> {
     validateRefName(from, 'from');
     validateRefName(into, 'into');
     return this.onMirror(repo, options, async (m) => {
@@ -184,11 +206,18 @@ class GitMirrorVcs implements Vcs {
       if (fromSha === null) throw new RefNotFoundError(repo, from);
       const intoSha = commitOfRef(m.refs, `refs/heads/${into}`);
       if (intoSha === null) throw new RefNotFoundError(repo, into);
-      return mergeInWorktree(
-        { git: this.git, mirror: m.path, cacheDir: this.mirrors.dir, options },
-        { from, fromSha, into, intoSha, message },
-        (sha) => this.push(m, `${sha}:refs/heads/${into}`),
-      );
+      try {
+        const result = await mergeInWorktree(
+          { git: this.git, mirror: m.path, cacheDir: this.mirrors.dir, options },
+          { from, fromSha, into, intoSha, message },
+          options.push === false ? null : (sha) => this.push(m, `${sha}:refs/heads/${into}`),
+        );
+        if (result.status === 'fast-forward' || result.status === 'merged') this.mirrors.noteRef(repo, `refs/heads/${into}`, result.sha);
+        return result;
+      } catch (error) {
+        if (error instanceof ProtectedBranchError) return { status: 'protected', sha: intoSha, fromSha, reason: error.reason };
+        throw error;
+      }
     });
   }
 
@@ -216,6 +245,7 @@ class GitMirrorVcs implements Vcs {
     } catch (error) {
       if (!(error instanceof GitCommandError)) throw error;
       const reason = pushFailureReason(error.stderr);
+      if (isProtectedBranchRefusal(error.stderr)) throw new ProtectedBranchError(repo, refspec.split(':')[1], reason);
       if (/rejected|\[remote failure\]|hook declined/i.test(error.stderr)) {
         if (settled && (await settled())) return;
         throw new PushRejectedError(repo, refspec.split(':')[1], reason);

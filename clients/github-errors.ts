@@ -64,3 +64,24 @@ export class RequestRejectedError extends Error {
     super(`${service} rejected ${what} (HTTP ${status}): ${detail}`);
   }
 }
+
+/** GitHub's tag does not point at the commit stratus tagged (e.g. GitHub created it at its default branch head). */
+export class TagMismatchError extends Error {
+  override readonly name = 'TagMismatchError';
+  constructor(readonly repo: string, readonly tag: string, readonly expected: string, readonly actual: string | null) {
+    super(actual
+      ? `GitHub's tag ${tag} in ${repo} points at ${actual}, not at the tagged commit ${expected}; the release would ship the wrong commit (is origin a mirror that lags GitHub?)`
+      : `GitHub has no tag ${tag} in ${repo} after creating its release (expected it at ${expected})`);
+  }
+}
+
+/**
+ * A write GitHub answered with 404 right after the repository was read: the token may read but
+ * not write (GitHub hides missing scopes and permissions behind 404).
+ */
+export class NotPermittedError extends Error {
+  override readonly name = 'NotPermittedError';
+  constructor(readonly repo: string, readonly what: string, hint: string) {
+    super(`GitHub did not permit ${what} (HTTP 404 although ${repo} is readable): not permitted (token lacks contents:write / repo scope?)${hint}`);
+  }
+}

@@ -1,19 +1,18 @@
 // The CodeHost port (what stratus needs from GitHub) and its @octokit/rest adapter.
 import { InvalidNameError, NotAdminError } from './github-errors.js';
 import { assertLabel, assertRefName, parseRepoSlug } from './github-names.js';
-import { createOctokit, translateGithubError, type GithubConnectionOptions, type RestClient } from './github-octokit.js';
+import { createOctokit, githubApi, translateGithubError, type GithubApi, type GithubConnectionOptions, type RestClient } from './github-octokit.js';
+import {
+  collaboratorPermission, createPullRequest, getPullRequest, type CollaboratorRole, type NewPullRequest, type PullRequestInfo,
+} from './github-pulls.js';
 
 export type { GithubConnectionOptions } from './github-octokit.js';
+import { commentOnIssue, createIssue, findOpenIssueByMarker, toIssue, type Issue, type IssueComment } from './github-issues.js';
+import { ensureRelease, type Release, type ReleaseOptions } from './github-releases.js';
 
-/** A GitHub release; `created` is false when it already existed. */
-export interface Release {
-  id: number;
-  tag: string;
-  name: string;
-  body: string;
-  url: string;
-  created: boolean;
-}
+export type { CollaboratorRole, NewPullRequest, PullRequestInfo } from './github-pulls.js';
+export type { Release, ReleaseOptions } from './github-releases.js';
+export type { Issue, IssueComment } from './github-issues.js';
 
 /** A pull request; `created` is false when an open one for the same head and base was reused. */
 export interface PullRequest {
@@ -24,56 +23,80 @@ export interface PullRequest {
 
 export type PullRequestState = 'open' | 'merged' | 'closed';
 
-/** An issue (never a pull request). */
-export interface Issue {
-  number: number;
-  title: string;
-  body: string;
-  state: 'open' | 'closed';
-  labels: string[];
-  url: string;
-}
-
-export interface IssueComment {
-  id: number;
-  body: string;
-  url: string;
-}
-
 /**
  * What stratus needs from a code host. Repositories are "owner/name"; every create is
  * idempotent (check first, reuse what exists). Errors are the typed errors of github-errors.ts.
  */
 export interface CodeHost {
-  /** Login of the token's user. */
+  /** Login of the token's user (`<slug>[bot]` for a GitHub App, read from GET /app, not GET /user). */
   currentUser(): Promise<string>;
-  /** Whether the token's user administers the repository. */
+  /**
+   * Whether the token's user administers the repository. For a GitHub App: whether its
+   * installation covers the repository (the approver's permission is checked separately).
+   */
   isAdmin(ownerRepo: string): Promise<boolean>;
   /** Throws NotAdminError { repo, user } unless the token's user administers the repository. */
   assertAdmin(ownerRepo: string): Promise<void>;
-  /** Returns the release for `tag`, creating it if there is none (an existing one is returned as is). */
-  ensureRelease(ownerRepo: string, tag: string, name: string, body: string): Promise<Release>;
+  /**
+   * Returns the release for `tag`, creating it if there is none (an existing one is returned as
+   * is). With `options.commit` the release is created at that commit and GitHub's tag is checked
+   * to point at it afterwards (TagMismatchError otherwise).
+   */
+  ensureRelease(ownerRepo: string, tag: string, name: string, body: string, options?: ReleaseOptions): Promise<Release>;
   /** Returns the open pull request from `head` into `base`, opening one if there is none. */
   ensurePullRequest(ownerRepo: string, head: string, base: string, title: string, body: string): Promise<PullRequest>;
   pullRequestState(ownerRepo: string, number: number): Promise<PullRequestState>;
+  /**
+   * Opens a pull request from `head` into `base`, idempotently: the pull request carrying the
+   * marker of `pr.marker` (in any state, so a merged one is not reopened), else the open one for
+   * the same head and base, is returned with `created: false`.
+   */
+  createPullRequest(ownerRepo: string, pr: NewPullRequest): Promise<PullRequestInfo>;
+  /** A pull request with its state (`merged` once merged) and merge commit. */
+  getPullRequest(ownerRepo: string, number: number): Promise<PullRequestInfo>;
+  /** The role of `login` on the repository (`admin` … `read`, `none` for a non-collaborator or unknown login). */
+  collaboratorPermission(ownerRepo: string, login: string): Promise<CollaboratorRole>;
   /** Open issues carrying `label`, newest first (pull requests are left out). */
   findOpenIssues(ownerRepo: string, label: string): Promise<Issue[]>;
   getIssue(ownerRepo: string, number: number): Promise<Issue>;
-  createIssue(ownerRepo: string, title: string, body: string, labels: string[]): Promise<Issue>;
+  /**
+   * Files an issue. With `key`, idempotent: the open issue carrying the key's hidden marker is
+   * returned (`created: false`) instead of filing another. Labels GitHub dropped (no push access)
+   * are in `droppedLabels`.
+   */
+  createIssue(ownerRepo: string, title: string, body: string, labels: string[], key?: string): Promise<Issue>;
+  /** The newest open issue carrying the hidden marker of `key` (scans the newest 1,000 open issues). */
+  findOpenIssueByMarker(ownerRepo: string, key: string): Promise<Issue | undefined>;
   issueComments(ownerRepo: string, number: number): Promise<IssueComment[]>;
-  commentOnIssue(ownerRepo: string, number: number, body: string): Promise<IssueComment>;
+  /** Comments; with `key` once only (a comment carrying the key's marker is returned instead). */
+  commentOnIssue(ownerRepo: string, number: number, body: string, key?: string): Promise<IssueComment>;
   /** Closes the issue as completed (no-op when it is already closed). */
   closeIssue(ownerRepo: string, number: number): Promise<void>;
 }
 
 export function createGithubCodeHost(options: GithubConnectionOptions): CodeHost {
-  return new OctokitCodeHost(createOctokit(options), (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, ''));
+  return new OctokitCodeHost(createOctokit(options), (options.baseUrl ?? 'https://api.github.com').replace(/\/+$/, ''), Boolean(options.app));
 }
 
 class OctokitCodeHost implements CodeHost {
   private login?: Promise<string>;
+  private readonly api: GithubApi;
 
-  constructor(private readonly octokit: RestClient, private readonly baseUrl: string) {}
+  constructor(private readonly octokit: RestClient, private readonly baseUrl: string, private readonly asApp: boolean) {
+    this.api = githubApi(octokit, baseUrl);
+  }
+
+  createPullRequest(ownerRepo: string, pr: NewPullRequest): Promise<PullRequestInfo> {
+    return createPullRequest(this.api, ownerRepo, pr);
+  }
+
+  getPullRequest(ownerRepo: string, number: number): Promise<PullRequestInfo> {
+    return getPullRequest(this.api, ownerRepo, number);
+  }
+
+  collaboratorPermission(ownerRepo: string, login: string): Promise<CollaboratorRole> {
+    return collaboratorPermission(this.api, ownerRepo, login);
+  }
 
   private async call<T>(what: string, repo: string | undefined, fn: () => Promise<T>): Promise<T> {
     try {
@@ -84,13 +107,22 @@ class OctokitCodeHost implements CodeHost {
   }
 
   currentUser(): Promise<string> {
-    this.login ??= this.call('GET /user', undefined, async () => (await this.octokit.rest.users.getAuthenticated()).data.login);
+    // An installation token gets 403 on GET /user; the App's bot login comes from GET /app (JWT).
+    this.login ??= this.asApp
+      ? this.call('GET /app', undefined, async () => `${(await this.octokit.rest.apps.getAuthenticated()).data?.slug ?? 'app'}[bot]`)
+      : this.call('GET /user', undefined, async () => (await this.octokit.rest.users.getAuthenticated()).data.login);
     void this.login.catch(() => (this.login = undefined));
     return this.login;
   }
 
   async isAdmin(ownerRepo: string): Promise<boolean> {
     const { owner, repo } = parseRepoSlug(ownerRepo);
+    if (this.asApp) {
+      // An App is never a repository admin (its repo permissions read all false): the check is
+      // that the installation covers the repository; who may tag is the approver's permission.
+      await this.call(`the repository ${ownerRepo}`, ownerRepo, () => this.octokit.rest.repos.get({ owner, repo }));
+      return true;
+    }
     const user = await this.currentUser();
     return this.call(`the permission check on ${ownerRepo}`, ownerRepo, async () => {
       const { data } = await this.octokit.rest.repos.get({ owner, repo });
@@ -105,33 +137,8 @@ class OctokitCodeHost implements CodeHost {
     if (!(await this.isAdmin(ownerRepo))) throw new NotAdminError(ownerRepo, await this.currentUser());
   }
 
-  async ensureRelease(ownerRepo: string, tag: string, name: string, body: string): Promise<Release> {
-    const { owner, repo } = parseRepoSlug(ownerRepo);
-    assertRefName('tag', tag);
-    const existing = await this.releaseByTag(owner, repo, ownerRepo, tag);
-    if (existing) return existing;
-    try {
-      const { data } = await this.octokit.rest.repos.createRelease({ owner, repo, tag_name: tag, name, body });
-      return { id: data.id, tag, name: data.name ?? '', body: data.body ?? '', url: data.html_url, created: true };
-    } catch (err) {
-      // Lost a race with another attempt: the release is there now.
-      const again = isStatus(err, 422) ? await this.releaseByTag(owner, repo, ownerRepo, tag) : undefined;
-      if (again) return again;
-      throw translateGithubError(err, { baseUrl: this.baseUrl, repo: ownerRepo, what: `the release ${tag} of ${ownerRepo}` });
-    }
-  }
-
-  private async releaseByTag(owner: string, repo: string, ownerRepo: string, tag: string): Promise<Release | undefined> {
-    try {
-      const { data } = await this.octokit.rest.repos.getReleaseByTag({ owner, repo, tag });
-      return { id: data.id, tag, name: data.name ?? '', body: data.body ?? '', url: data.html_url, created: false };
-    } catch (err) {
-      if (isStatus(err, 404)) {
-        await this.call(`the repository ${ownerRepo}`, ownerRepo, () => this.octokit.rest.repos.get({ owner, repo }));
-        return undefined;
-      }
-      throw translateGithubError(err, { baseUrl: this.baseUrl, repo: ownerRepo, what: `the release ${tag} of ${ownerRepo}` });
-    }
+  ensureRelease(ownerRepo: string, tag: string, name: string, body: string, options?: ReleaseOptions): Promise<Release> {
+    return ensureRelease(this.api, ownerRepo, tag, name, body, options);
   }
 
   async ensurePullRequest(ownerRepo: string, head: string, base: string, title: string, body: string): Promise<PullRequest> {
@@ -181,11 +188,12 @@ class OctokitCodeHost implements CodeHost {
       toIssue((await this.octokit.rest.issues.get({ owner, repo, issue_number: number })).data));
   }
 
-  async createIssue(ownerRepo: string, title: string, body: string, labels: string[]): Promise<Issue> {
-    const { owner, repo } = parseRepoSlug(ownerRepo);
-    labels.forEach((l) => assertLabel('label', l));
-    return this.call(`a new issue in ${ownerRepo}`, ownerRepo, async () =>
-      toIssue((await this.octokit.rest.issues.create({ owner, repo, title, body, labels })).data));
+  createIssue(ownerRepo: string, title: string, body: string, labels: string[], key?: string): Promise<Issue> {
+    return createIssue(this.api, ownerRepo, title, body, labels, key);
+  }
+
+  findOpenIssueByMarker(ownerRepo: string, key: string): Promise<Issue | undefined> {
+    return findOpenIssueByMarker(this.api, ownerRepo, key);
   }
 
   async issueComments(ownerRepo: string, number: number): Promise<IssueComment[]> {
@@ -197,13 +205,8 @@ class OctokitCodeHost implements CodeHost {
     });
   }
 
-  async commentOnIssue(ownerRepo: string, number: number, body: string): Promise<IssueComment> {
-    const { owner, repo } = parseRepoSlug(ownerRepo);
-    assertNumber('issue number', number);
-    return this.call(`a comment on issue #${number} in ${ownerRepo}`, ownerRepo, async () => {
-      const { data } = await this.octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
-      return { id: data.id, body: data.body ?? '', url: data.html_url };
-    });
+  commentOnIssue(ownerRepo: string, number: number, body: string, key?: string): Promise<IssueComment> {
+    return commentOnIssue(this.api, ownerRepo, number, body, key);
   }
 
   async closeIssue(ownerRepo: string, number: number): Promise<void> {
@@ -213,22 +216,6 @@ class OctokitCodeHost implements CodeHost {
     await this.call(`closing issue #${number} in ${ownerRepo}`, ownerRepo, () =>
       this.octokit.rest.issues.update({ owner, repo, issue_number: number, state: 'closed', state_reason: 'completed' }));
   }
-}
-
-interface RawIssue {
-  number: number;
-  title: string;
-  body?: string | null;
-  state: string;
-  html_url: string;
-  labels: Array<string | { name?: string }>;
-}
-
-function toIssue(i: RawIssue): Issue {
-  return {
-    number: i.number, title: i.title, body: i.body ?? '', state: i.state === 'closed' ? 'closed' : 'open', url: i.html_url,
-    labels: i.labels.map((l) => (typeof l === 'string' ? l : l.name ?? '')),
-  };
 }
 
 function isStatus(err: unknown, status: number): boolean {

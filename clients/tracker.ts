@@ -2,13 +2,16 @@
 // JIRA (clients/jira-bug-tracker.ts) and GitHub issues (via the CodeHost adapter). The stream key is carried as a
 // label, so the open bug of a stream can always be found again.
 import { type CodeHost } from './github.js';
-import { InvalidNameError } from './github-errors.js';
+import { InvalidNameError, RequestRejectedError } from './github-errors.js';
+import { assertMarkerKey, hasMarker, withMarker } from './github-marker.js';
 import { assertLabel, parseRepoSlug } from './github-names.js';
 
 /** A tracker bug: `id` is the JIRA key (ATMO-12) or the GitHub issue number ("12"). */
 export interface TrackerBug {
   id: string;
   url: string;
+  /** Something the operator should fix, said once (e.g. labels GitHub dropped). */
+  warning?: string;
 }
 
 /**
@@ -50,38 +53,52 @@ export interface GithubTrackerOptions extends TrackerOptions {
   codeHost: CodeHost;
   /** "owner/name" holding the tracker issues. */
   repo: string;
+  /** Receives the one warning about labels GitHub dropped (default: none printed; it is also on the bug). */
+  log?: { warn(message: string): void };
 }
 
 export function createGithubBugTracker(options: GithubTrackerOptions): BugTracker {
   parseRepoSlug(options.repo);
   const { codeHost, repo } = options;
   const prefix = options.labelPrefix ?? 'stratus-';
-  // An HTML comment: invisible on the rendered issue, findable in its source.
-  const marker = (key: string): string => `<!-- stratus-ref: ${key} -->`;
-  const withMarker = (text: string, key?: string): string => (key ? `${text}\n\n${marker(assertKey(key))}` : text);
+  // The stream's marker finds its open bug even when GitHub dropped the label.
+  const streamKey = (stream: string): string => `stream/${labelOf(prefix, stream)}`;
   const num = (id: string): number => {
     if (!/^[1-9]\d{0,9}$/.test(id)) throw new InvalidNameError('GitHub issue number', id, 'expected a positive integer');
     return Number(id);
   };
   const bug = (issue: { number: number; url: string }): TrackerBug => ({ id: String(issue.number), url: issue.url });
+  let warnedLabels = false;
 
   const tracker: BugTracker = {
     kind: 'github',
-    async findOpen(streamKey) {
-      const open = await codeHost.findOpenIssues(repo, labelOf(prefix, streamKey));
-      return open[0] && bug(open[0]);
+    async findOpen(stream) {
+      const open = await codeHost.findOpenIssues(repo, labelOf(prefix, stream));
+      if (open[0]) return bug(open[0]);
+      const marked = await codeHost.findOpenIssueByMarker(repo, streamKey(stream));
+      return marked && bug(marked);
     },
-    async file(streamKey, title, body, key) {
-      return bug(await codeHost.createIssue(repo, title.slice(0, 250), withMarker(body, key), [labelOf(prefix, streamKey)]));
+    async file(stream, title, body, key) {
+      const text = key ? withMarker(body, assertMarkerKey(key)) : body;
+      // One open bug per stream: the stream marker is the idempotency key of the create.
+      const issue = await codeHost.createIssue(repo, title.slice(0, 250), text, [labelOf(prefix, stream)], streamKey(stream));
+      const filed = bug(issue);
+      if (issue.droppedLabels?.length && !warnedLabels) {
+        warnedLabels = true;
+        filed.warning = `GitHub dropped the label ${issue.droppedLabels.join(', ')} of issue #${issue.number} in ${repo} (the token lacks push or triage access); stratus finds the stream's bug by its hidden marker instead`;
+        options.log?.warn(filed.warning);
+      }
+      return filed;
     },
     async mentions(id, key) {
       const issue = await codeHost.getIssue(repo, num(id));
-      if (issue.body.includes(marker(key))) return true;
-      return (await codeHost.issueComments(repo, num(id))).some((c) => c.body.includes(marker(key)));
+      const marked = (text: string): boolean => hasMarker(text, key) || text.includes(`<!-- stratus-ref: ${key} -->`);
+      if (marked(issue.body)) return true;
+      return (await codeHost.issueComments(repo, num(id))).some((c) => marked(c.body));
     },
     async comment(id, body, key) {
-      if (key && (await tracker.mentions(id, assertKey(key)))) return false;
-      await codeHost.commentOnIssue(repo, num(id), withMarker(body, key));
+      if (key && (await tracker.mentions(id, assertMarkerKey(key)))) return false;
+      await codeHost.commentOnIssue(repo, num(id), body, key);
       return true;
     },
     async close(id, comment, key) {

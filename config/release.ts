@@ -58,9 +58,25 @@ const jiraSchema = z.strictObject({
   tokenEnv: z.string().regex(ENV_NAME, { error: 'jira.tokenEnv must be an environment variable name' }).default('JIRA_TOKEN'),
 });
 
+/** A GitHub App installation instead of a token: app id, the private key by env-var name or file, the installation. */
+const githubAppSchema = z.strictObject({
+  appId: z.number({ error: 'github.app.appId must be the App\'s numeric id' }).int().positive({ error: 'github.app.appId must be a positive integer' }),
+  privateKeyEnv: z.string().regex(ENV_NAME, { error: 'github.app.privateKeyEnv must be an environment variable name' }).optional(),
+  /** Path of the PEM file (relative to the config file). */
+  privateKeyFile: z.string().trim().min(1, { error: 'github.app.privateKeyFile must not be empty' }).optional(),
+  /** Default: looked up from the first repository with a `github:` name. */
+  installationId: z.number({ error: 'github.app.installationId must be a number' }).int().positive({ error: 'github.app.installationId must be a positive integer' }).optional(),
+}).superRefine((app, ctx) => {
+  if ((app.privateKeyEnv === undefined) === (app.privateKeyFile === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['privateKeyEnv'], message: 'github.app needs exactly one of privateKeyEnv or privateKeyFile' });
+  }
+});
+
 const githubSchema = z.strictObject({
   tokenEnv: z.string().regex(ENV_NAME, { error: 'github.tokenEnv must be an environment variable name' }).default('GITHUB_TOKEN'),
   apiUrl: z.url({ error: 'github.apiUrl must be an http(s) URL' }).default('https://api.github.com'),
+  /** Authenticate as a GitHub App installation (then tokenEnv is not used). */
+  app: githubAppSchema.optional(),
 });
 
 /** The `release:` section (strict: unknown keys are errors). */
@@ -77,6 +93,13 @@ export const releaseConfigSchema = z.strictObject({
   trickleDownAt: z.string().superRefine(via((v) => parseTimeOfDay(v, 'trickleDownAt'))).default('00:00'),
   tagMessage: z.string().superRefine(via((v) => validateTagMessageTemplate(v, 'tagMessage'))).default('v{version} ({codename}) release {n}.'),
   autoApprove: z.boolean().default(false),
+  /**
+   * How merges of v<N> into master land: `push`, `pull-request` (from a throw-away branch, the
+   * train waits until it is merged) or `auto` (push; a pull request when master is protected).
+   */
+  mergeVia: z.enum(['push', 'pull-request', 'auto'], {
+    error: (issue) => `mergeVia must be one of push, pull-request, auto, got ${JSON.stringify(issue.input)}`,
+  }).default('auto'),
   /** Where the per-repo mirror clones are kept (relative paths are relative to the working directory). */
   cacheDir: z.string().min(1).default('.stratus/git-cache'),
   /** Identity of the tags and merge commits stratus makes. */

@@ -15,6 +15,7 @@ import { AUDIT_WORKFLOW_ID, loadAudit } from './audit-load.js';
 import { type AuditPageData, renderAuditPage } from './audit-page.js';
 import { checkBearer, type OperatorEntry } from './auth.js';
 import { type Mailbox, renderMailboxPage } from './mailbox-page.js';
+import { approveUpdate } from '../workflows/release-train-api.js';
 import { renderDownloadPage } from './download-page.js';
 import { renderImagesPage } from './images-page.js';
 import { type PageContext, SCRIPT_CSP } from './layout.js';
@@ -155,7 +156,9 @@ export function createDashboard(options: DashboardOptions): FastifyInstance {
     app.post(`/api/releases/:version/${name}`, { onRequest: guard }, async (req) => {
       const v = version(req);
       const { who, client } = actor(req);
-      const result = await run(releaseWorkflowId(v), () => client.workflow.getHandle(releaseWorkflowId(v)).executeUpdate<unknown, []>(name));
+      const handle = client.workflow.getHandle(releaseWorkflowId(v));
+      // approve carries the operator as the approver (checked for admin on GitHub by the train)
+      const result = await run(releaseWorkflowId(v), () => (name === 'approve' ? handle.executeUpdate(approveUpdate, { args: [{ approver: who }] }) : handle.executeUpdate<unknown, []>(name)));
       const message = name === 'approve' ? String(result) : result ? `v${v} now in "${(result as { name: string }).name}"` : `v${v} is past its last phase`;
       return { ok: true, action: name, workflowId: releaseWorkflowId(v), by: `dashboard:${who}`, message, result };
     });

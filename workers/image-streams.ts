@@ -4,6 +4,7 @@
 import { Client } from '@temporalio/client';
 import { type ActivityDeps } from '../activities/index.js';
 import { createCommandRunner } from '../clients/command-runner.js';
+import { activityTimeLeftMs } from '../activities/github.js';
 import { createGithubCodeHost } from '../clients/github.js';
 import { createSiteWriter } from '../clients/site.js';
 import { type BugTracker, createGithubBugTracker, createJiraBugTracker } from '../clients/tracker.js';
@@ -13,6 +14,7 @@ import { type LoadedConfig, resolveConfigPath } from '../config/load.js';
 import { type StratusConfig } from '../config/schema.js';
 import { IMAGE_STREAM, IMAGES_TASK_QUEUE, type StreamConfiguration, streamWorkflowId } from '../workflows/image-stream-model.js';
 import { jiraConnectionFromEnv } from './jira-connection.js';
+import { githubCredentials } from './github-connection.js';
 import { connectClient, type TemporalTarget } from './temporal-connection.js';
 
 /** A tracker or webhook setting that cannot be used; names the config field and env var, never a secret. */
@@ -42,12 +44,17 @@ export function buildImageActivityDeps(
         ...(tracker.components ? { fields: { components: tracker.components.map((name) => ({ name })) } } : {}),
       });
     } else if (tracker?.kind === 'github') {
-      const github = loaded.config.release?.github;
-      const tokenEnv = github?.tokenEnv ?? 'GITHUB_TOKEN';
-      const token = env[tokenEnv];
-      if (!token) throw new ImageWiringError(`${field}: the GitHub token is missing: set the environment variable ${tokenEnv}`);
-      const codeHost = createGithubCodeHost({ token, baseUrl: github?.apiUrl ?? 'https://api.github.com' });
-      trackers[stream.name] = createGithubBugTracker({ repo: tracker.repo, codeHost, labelPrefix: tracker.label ? `${tracker.label}-` : undefined });
+      const github = loaded.config.release?.github ?? { tokenEnv: 'GITHUB_TOKEN', apiUrl: 'https://api.github.com' };
+      const credentials = githubCredentials(github, env, loaded, tracker.repo);
+      if ('missing' in credentials) {
+        const tokenEnv = github.tokenEnv;
+        throw new ImageWiringError(github.app ? `${field}: ${credentials.missing}` : `${field}: the GitHub token is missing: set the environment variable ${tokenEnv}`);
+      }
+      const codeHost = createGithubCodeHost({ ...credentials, baseUrl: github.apiUrl, remainingMs: activityTimeLeftMs });
+      trackers[stream.name] = createGithubBugTracker({
+        repo: tracker.repo, codeHost, labelPrefix: tracker.label ? `${tracker.label}-` : undefined,
+        log: { warn: (message) => console.warn(`stratus: ${field}: ${message}`) },
+      });
     }
   });
   return {

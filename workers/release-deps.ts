@@ -8,6 +8,8 @@ import { type CodeHost, createGithubCodeHost } from '../clients/github.js';
 import { type ReleaseTracker, createJiraReleaseTracker } from '../clients/jira.js';
 import { type LoadedConfig, resolveConfigPath } from '../config/load.js';
 import { jiraConnectionFromEnv } from './jira-connection.js';
+import { activityTimeLeftMs } from '../activities/github.js';
+import { githubCredentials } from './github-connection.js';
 
 /** `{ release }` for ActivityDeps; `{}` when the config has no `release:` section. */
 export function buildReleaseActivityDeps(
@@ -23,10 +25,10 @@ export function buildReleaseActivityDeps(
   });
   let codeHost: CodeHost | undefined;
   if (release.github) {
-    const token = env[release.github.tokenEnv];
-    codeHost = token
-      ? createGithubCodeHost({ token, baseUrl: release.github.apiUrl })
-      : notConfigured<CodeHost>('the GitHub token', `set the environment variable ${release.github.tokenEnv} (release.github.tokenEnv) for the worker`);
+    const credentials = githubCredentials(release.github, env, loaded, release.repos.find((r) => r.github)?.github);
+    codeHost = 'missing' in credentials
+      ? notConfigured<CodeHost>('the GitHub credentials', credentials.missing)
+      : createGithubCodeHost({ ...credentials, baseUrl: release.github.apiUrl, remainingMs: activityTimeLeftMs });
   }
   let releaseTracker: ReleaseTracker | undefined;
   if (release.jira) {

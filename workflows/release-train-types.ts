@@ -22,6 +22,13 @@ export interface TrainRepo {
 }
 
 /**
+ * How trickle-down merges and the merge-back reach master: 'push' pushes the merge; 'pull-request'
+ * opens a pull request from a throw-away branch and waits for it to be merged; 'auto' pushes, and
+ * opens a pull request when the origin refuses the push because master is protected.
+ */
+export type MergeVia = 'push' | 'pull-request' | 'auto';
+
+/**
  * The slice of the `release:` config a train needs. Plain JSON and free of secrets: no URLs
  * (they may carry credentials), no tokens; activities get those from the worker.
  */
@@ -36,6 +43,8 @@ export interface TrainConfig {
   repos: TrainRepo[];
   /** Set when GitHub is configured: admin checks, releases, conflict pull requests. */
   github: boolean;
+  /** Default 'auto' (pull requests need GitHub and the repo's `github`; without them a refused push waits for an operator). */
+  mergeVia?: MergeVia;
   /** Set when JIRA is configured. `url` only links issues in the release notes. */
   jira?: { project: string; board?: number; url: string };
 }
@@ -63,7 +72,7 @@ export type TrainStage = 'branching' | 'cycle' | 'releasing' | 'merging-back' | 
 
 /** Something the train is waiting for, and why. */
 export interface TrainWait {
-  kind: 'approval' | 'operator' | 'merge-conflict' | 'next-release' | 'calendar';
+  kind: 'approval' | 'operator' | 'merge-conflict' | 'pull-request' | 'next-release' | 'calendar';
   reason: string;
   since: string;
   repo?: string;
@@ -78,6 +87,20 @@ export interface RepoMerge {
   status: 'up-to-date' | 'fast-forward' | 'merged' | 'merged-by-pull-request';
   at: string;
   sha?: string;
+  /** The pull request it went through (status 'merged-by-pull-request'). */
+  pullRequest?: MergePullRequest;
+}
+
+/** A pull request a merge goes through (protected master, `mergeVia: pull-request`, or a conflict). */
+export interface MergePullRequest {
+  /** "owner/name" */
+  repo: string;
+  number: number;
+  url: string;
+  /** The throw-away branch it comes from, e.g. `stratus/merge-v31-into-master-1`. */
+  head: string;
+  reason: 'conflict' | 'protected' | 'pull-request';
+  state: 'open' | 'merged' | 'closed';
 }
 
 /** Per-repo state as `status` shows it. */
@@ -89,6 +112,10 @@ export interface RepoStatus {
   state: 'pending' | 'branched' | 'ready' | 'conflict' | 'tagged';
   branchSha?: string;
   lastMerge?: RepoMerge;
+  /** How many throw-away merge branches were cut (numbers the next one). */
+  mergeBranches?: number;
+  /** The merge pull request of this repo the train waits on, if any. */
+  pullRequest?: MergePullRequest;
 }
 
 /** A tag the train made. */
@@ -97,6 +124,8 @@ export interface TrainTag {
   n: number;
   at: string;
   repos: Array<{ repo: string; sha: string }>;
+  /** Who approved the release (n = 1) or asked for the patch tag. */
+  by?: string;
 }
 
 /** What the `status` query returns. */
@@ -109,6 +138,10 @@ export interface TrainStatus {
   /** The running phase, or null before the start and after the last phase. */
   phase: (Phase & { index: number }) | null;
   approved: boolean;
+  /** Who approved (`release approve --as`, STRATUS_OPERATOR, the OS user or the dashboard's operator). */
+  approvedBy?: string;
+  /** The GitHub repos the approver was checked to administer (the token's own check is then skipped). */
+  approverAdminOf?: string[];
   autoApprove: boolean;
   repos: RepoStatus[];
   waiting: TrainWait[];
@@ -143,6 +176,16 @@ export interface ReleaseTrainResult {
 
 /** Update names, args and results (the CLI uses these names). */
 export const TRAIN_UPDATES = ['approve', 'advance', 'tag', 'resume', 'cancel'] as const;
+/** Argument of the `approve` update (optional: older callers send none). */
+export interface ApproveArgs {
+  /** The login of the person approving; with GitHub configured they must administer every repo to be tagged. */
+  approver?: string;
+}
+/** Argument of the `tag` update (optional). */
+export interface TagArgs {
+  /** Who asks for the patch tag; with GitHub configured they must administer every repo to be tagged. */
+  by?: string;
+}
 export interface TagUpdateResult {
   tag: string;
   repos: Array<{ repo: string; sha: string }>;
@@ -159,6 +202,7 @@ export function trainConfigFrom(release: ReleaseConfig): TrainConfig {
     autoApprove: release.autoApprove,
     repos: release.repos.map((r) => ({ name: r.name, target: r.target, ...(r.github ? { github: r.github } : {}) })),
     github: release.github !== undefined,
+    mergeVia: release.mergeVia,
     ...(release.jira ? { jira: { project: release.jira.project, url: release.jira.url, ...(release.jira.board ? { board: release.jira.board } : {}) } } : {}),
   };
 }
@@ -209,7 +253,7 @@ export function planTrain(input: { version: number; codename?: string; start: st
   }
   add('temporal', config.autoApprove ? `release automatically at ${calendar.end}` : `wait for \`stratus release approve ${version}\` once "${calendar.phases[calendar.phases.length - 1].name}" has started`);
   const gh = config.repos.filter((r) => r.github);
-  if (config.github && gh.length > 0) add('github', `check the token's user administers ${gh.map((r) => r.github).join(', ')}`);
+  if (config.github && gh.length > 0) add('github', `check the approver (the token's user when approved automatically) administers ${gh.map((r) => r.github).join(', ')}`);
   for (const r of config.repos) {
     add('git', `tag ${tag} on ${targetBranch(r.target, version, config.masterBranch)} of ${r.name}, message ${JSON.stringify(message)}, push it`);
   }
@@ -219,7 +263,11 @@ export function planTrain(input: { version: number; codename?: string; start: st
     add('jira', `move unresolved issues of ${branch} to v${version + 1}, mark ${branch} released`);
   }
   add('file', `write the release notes to <notes dir>/${branch}.md`);
-  for (const r of branchRepos) add('git', `merge-back: merge ${branch} into ${config.masterBranch} in ${r.name}`);
+  const via = config.mergeVia ?? 'auto';
+  for (const r of branchRepos) {
+    const how = !config.github || !r.github || via === 'push' ? 'push it' : via === 'pull-request' ? 'through a pull request' : 'push it, or a pull request if master is protected';
+    add('git', `merge-back: merge ${branch} into ${config.masterBranch} in ${r.name}, ${how}`);
+  }
   add('temporal', `start ${releaseWorkflowId(version + 1)} at ${calendar.end}; take patch tags ${releaseTagName(version, 2)}, … until it releases`);
   return { workflowId: releaseWorkflowId(version), version, codename, calendar, trickleDownSlots: slots.length, actions };
 }

@@ -15,7 +15,7 @@ import { renderReleaseNotes } from './release-notes.js';
 import { advanceUpdate, approveUpdate, cancelUpdate, resumeUpdate, statusQuery, successorReleasedSignal, tagUpdate } from './release-train-api.js';
 import { mergeRepo, type MergeKind } from './release-train-merge.js';
 import {
-  releaseWorkflowId, trainSprints, type ReleaseTrainInput, type ReleaseTrainResult, type RepoStatus, type TagUpdateResult, type TrainStatus,
+  releaseWorkflowId, trainSprints, type ApproveArgs, type ReleaseTrainInput, type TagArgs, type ReleaseTrainResult, type RepoStatus, type TagUpdateResult, type TrainStatus,
   type TrainWait,
 } from './release-train-types.js';
 
@@ -26,10 +26,30 @@ const gitActivities = (heartbeatTimeoutMs?: number) =>
 /** GitHub, JIRA and the notes file: short HTTP calls / one file. */
 const shortActivity = proxyActivities<ReleaseActivities>({ startToCloseTimeout: '2m', retry });
 
+/** Waits `resume` retries: operator fixes, conflicts, merge pull requests. */
+const RESUMABLE = new Set<TrainWait['kind']>(['operator', 'merge-conflict', 'pull-request']);
+
 /** Thrown out of any wait once `cancel` was accepted; caught at the top. */
 class TrainCancelled extends Error {}
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** An approver's login as the CLI and the dashboard send it. */
+const LOGIN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+
+/** Runs a validator inside an update handler: its Error becomes an ApplicationFailure (failing the update, not the workflow task). */
+function rejectAsUpdateFailure(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    throw ApplicationFailure.nonRetryable((error as Error).message, 'Rejected');
+  }
+}
+
+function validateLogin(login: unknown, field: string): void {
+  if (login !== undefined && (typeof login !== 'string' || !LOGIN.test(login))) {
+    throw new Error(`${field} must be a login (letters, digits and . _ @ -, at most 64 characters), got ${JSON.stringify(String(login).slice(0, 80))}`);
+  }
+}
 const nowIso = () => iso(Date.now());
 
 /** The release train workflow. */
@@ -44,6 +64,8 @@ export class Train {
   private lastTrickleCheck: string;
   private pendingPatch: number | null;
   private patchFailure: { n: number; message: string } | null = null;
+  /** Who asked for the pending patch tag, and whether they were checked to administer the GitHub repos. */
+  private patchBy: { n: number; by: string; adminChecked: boolean } | null = null;
   resumeCount: number;
   private cancelRequested = false;
   private wake = 0;
@@ -115,18 +137,22 @@ export class Train {
     const s = this.status;
     const name = `v${this.version}`;
     setHandler(statusQuery, () => s);
-    setHandler(approveUpdate, () => {
+    setHandler(approveUpdate, async (args?: ApproveArgs) => {
+      const approver = args?.approver;
+      const gh = this.githubRepos;
+      if (approver !== undefined && gh.length > 0) {
+        await this.checkApprover(approver, gh, `${name} was not approved`);
+        rejectAsUpdateFailure(() => this.validateApproval()); // things may have moved on during the check
+        s.approverAdminOf = gh;
+      }
       s.approved = true;
+      if (approver !== undefined) s.approvedBy = approver;
       this.wake++;
-      return `${name} approved: tagging ${releaseTagName(this.version, 1)} now`;
+      return `${name} approved${approver !== undefined ? ` by ${approver}` : ''}: tagging ${releaseTagName(this.version, 1)} now`;
     }, {
-      validator: () => {
-        if (s.stage !== 'cycle') throw new Error(s.approved || s.tags.length > 0 ? `${name} is already approved` : `${name} cannot be approved while ${s.stage}`);
-        if (s.approved) throw new Error(`${name} is already approved`);
-        if (!this.inReleasePhase) {
-          const last = s.calendar.phases[s.calendar.phases.length - 1];
-          throw new Error(`${name} is not in its release phase yet ("${last.name}" starts ${last.start}); run \`stratus release advance ${this.version}\` to get there sooner`);
-        }
+      validator: (args?: ApproveArgs) => {
+        validateLogin(args?.approver, 'approver');
+        this.validateApproval();
       },
     });
     setHandler(advanceUpdate, () => {
@@ -143,9 +169,16 @@ export class Train {
         if (pos.state === 'finished') throw new Error(`${name} is past its last phase (ended ${s.calendar.end}); approve it to release`);
       },
     });
-    setHandler(tagUpdate, async (): Promise<TagUpdateResult> => {
+    setHandler(tagUpdate, async (args?: TagArgs): Promise<TagUpdateResult> => {
+      const by = args?.by;
+      const gh = this.githubRepos;
+      if (by !== undefined && gh.length > 0) {
+        await this.checkApprover(by, gh, `${name} was not tagged`);
+        rejectAsUpdateFailure(() => this.validateTag()); // another tag may have started during the check
+      }
       const n = Math.max(0, ...s.tags.map((t) => t.n)) + 1;
       this.pendingPatch = n;
+      this.patchBy = by === undefined ? null : { n, by, adminChecked: gh.length > 0 };
       this.patchFailure = null;
       this.wake++;
       await condition(() => s.tags.some((t) => t.n === n) || this.patchFailure?.n === n || this.cancelRequested);
@@ -157,20 +190,18 @@ export class Train {
       throw ApplicationFailure.nonRetryable(
         `${tag} is waiting for an operator: ${failure?.message}; fix it and run \`stratus release resume ${this.version}\``, 'WaitingForOperator');
     }, {
-      validator: () => {
-        if (s.stage === 'completed' || s.stage === 'cancelled') throw new Error(`${name} is ${s.stage}: it takes no more patch releases`);
-        if (s.stage !== 'patching') throw new Error(`${name} is not released yet (it is ${s.stage}): patch tags follow ${releaseTagName(this.version, 1)}`);
-        if (s.successorReleased) throw new Error(`${name} takes no more patch releases: ${s.successorReleased} is out`);
-        if (this.pendingPatch !== null) throw new Error(`${releaseTagName(this.version, this.pendingPatch)} is being tagged; wait for it`);
+      validator: (args?: TagArgs) => {
+        validateLogin(args?.by, 'by');
+        this.validateTag();
       },
     });
     setHandler(resumeUpdate, () => {
       this.resumeCount++;
-      const what = s.waiting.filter((w) => w.kind === 'operator' || w.kind === 'merge-conflict').map((w) => w.reason.split(';')[0]);
+      const what = s.waiting.filter((w) => RESUMABLE.has(w.kind)).map((w) => w.reason.split(';')[0]);
       return `${name} resumed: retrying ${what.join('; ')}`;
     }, {
       validator: () => {
-        if (!s.waiting.some((w) => w.kind === 'operator' || w.kind === 'merge-conflict')) {
+        if (!s.waiting.some((w) => RESUMABLE.has(w.kind))) {
           throw new Error(`${name} is not waiting for an operator (it is ${s.stage}${s.waiting.length ? `, waiting for ${s.waiting.map((w) => w.kind).join(', ')}` : ''})`);
         }
       },
@@ -187,6 +218,39 @@ export class Train {
     setHandler(successorReleasedSignal, ({ tag }) => {
       s.successorReleased = tag;
     });
+  }
+
+  /** Rejects the update (the train keeps waiting) unless `login` administers every repo in `repos`. */
+  private async checkApprover(login: string, repos: string[], refused: string): Promise<void> {
+    try {
+      await shortActivity.checkApproverRights({ login, repos });
+    } catch (error) {
+      const failure = error instanceof ActivityFailure && error.cause instanceof ApplicationFailure ? error.cause : null;
+      throw ApplicationFailure.nonRetryable(`${refused}: ${failure?.message ?? (error as Error).message}`, failure?.type ?? 'NotAdmin');
+    }
+  }
+
+  /** Throws (the tag update's rejection) unless a patch tag can be cut now. */
+  private validateTag(): void {
+    const s = this.status;
+    const name = `v${this.version}`;
+    if (s.stage === 'completed' || s.stage === 'cancelled') throw new Error(`${name} is ${s.stage}: it takes no more patch releases`);
+    if (s.stage !== 'patching') throw new Error(`${name} is not released yet (it is ${s.stage}): patch tags follow ${releaseTagName(this.version, 1)}`);
+    if (s.successorReleased) throw new Error(`${name} takes no more patch releases: ${s.successorReleased} is out`);
+    if (this.pendingPatch !== null) throw new Error(`${releaseTagName(this.version, this.pendingPatch)} is being tagged; wait for it`);
+  }
+
+  /** Throws (the approve update's rejection) unless the train can be approved now. */
+  private validateApproval(): void {
+    const s = this.status;
+    const name = `v${this.version}`;
+    if (s.stage !== 'cycle') throw new Error(s.approved || s.tags.length > 0 ? `${name} is already approved` : `${name} cannot be approved while ${s.stage}`);
+    if (s.approved) throw new Error(`${name} is already approved`);
+    if (this.cancelRequested) throw new Error(`${name} is being cancelled`);
+    if (!this.inReleasePhase) {
+      const last = s.calendar.phases[s.calendar.phases.length - 1];
+      throw new Error(`${name} is not in its release phase yet ("${last.name}" starts ${last.start}); run \`stratus release advance ${this.version}\` to get there sooner`);
+    }
   }
 
   async run(): Promise<ReleaseTrainResult> {
@@ -355,13 +419,16 @@ export class Train {
     const tag = releaseTagName(this.version, n);
     const blocked = n > 1 ? (message: string) => (this.patchFailure = { n, message }) : undefined;
     const gh = this.githubRepos;
-    if (gh.length > 0) {
+    // An approver checked to administer every repo stands in for the token's own check.
+    const approverChecked = n === 1 ? gh.every((r) => s.approverAdminOf?.includes(r)) : this.patchBy?.n === n && this.patchBy.adminChecked;
+    if (gh.length > 0 && !approverChecked) {
       await this.step(`checking admin rights before tagging ${tag}`, () => shortActivity.checkAdminRights({ repos: gh }), undefined, blocked);
     }
     const repos = this.config.repos.map((r) => ({ repo: r.name, ref: targetBranch(r.target, this.version, this.config.masterBranch) }));
     const tagged = await this.step(`tagging ${tag}`, () =>
       this.gitActivity.tagRelease({ version: this.version, n, codename: s.codename, repos, message: this.config.tagMessage }), undefined, blocked);
-    s.tags.push({ tag, n, at: nowIso(), repos: tagged.repos.map((r) => ({ repo: r.repo, sha: r.sha })) });
+    const by = n === 1 ? s.approvedBy : this.patchBy?.n === n ? this.patchBy.by : undefined;
+    s.tags.push({ tag, n, at: nowIso(), repos: tagged.repos.map((r) => ({ repo: r.repo, sha: r.sha })), ...(by !== undefined ? { by } : {}) });
     if (n === 1) for (const repo of s.repos) repo.state = 'tagged';
     const jira = this.config.jira;
     let notes: string;
@@ -373,8 +440,10 @@ export class Train {
       notes = n === 1 ? renderReleaseNotes({ version: this.branch, codename: s.codename, issues: [] }) : `# ${tag} (${s.codename})\n\nPatch release ${n - 1} of ${this.branch}.\n`;
     }
     for (const repo of gh) {
+      // The tagged commit, so GitHub cannot create the tag elsewhere (activity input only: replay-safe).
+      const commit = tagged.repos.find((t) => this.config.repos.find((r) => r.github === repo)?.name === t.repo)?.sha;
       await this.step(`creating the GitHub release ${tag} in ${repo}`, () =>
-        shortActivity.createGithubRelease({ repo, tag, name: `${tag} (${s.codename})`, body: notes }));
+        shortActivity.createGithubRelease({ repo, tag, name: `${tag} (${s.codename})`, body: notes, ...(commit ? { commit } : {}) }));
       s.githubReleases.push(`${repo}@${tag}`);
     }
     if (n === 1 && jira) {

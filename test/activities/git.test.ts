@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createGitActivities, type TagReleaseResult } from '../../activities/git.js';
 import { createGitVcs } from '../../clients/git.js';
 import { commitOnBranch, createOrigin, originRef, originTag, tempDir, type OriginRepo } from '../support/git-repos.js';
+import { protectOriginBranch } from '../workflows/release-train-support.js';
 
 let root: { path: string; cleanup: () => Promise<void> };
 let repos: Record<'atmosphere' | 'troposphere' | 'clank', OriginRepo>;
@@ -178,8 +179,31 @@ describe('mergeBranch', () => {
     await commitOnBranch(repos.atmosphere, 'master', { 'app.txt': 'one\nTWO on master\n' }, 'master edit');
     const before = await originRef(repos.atmosphere, 'master');
     const conflict = await activities.mergeBranch({ repo: 'atmosphere', from: 'v40', into: 'master' });
-    expect(conflict).toEqual({ repo: 'atmosphere', from: 'v40', into: 'master', status: 'conflict', files: ['app.txt'], sha: before });
+    expect(conflict).toMatchObject({ repo: 'atmosphere', from: 'v40', into: 'master', status: 'conflict', files: ['app.txt'], sha: before });
     expect(await originRef(repos.atmosphere, 'master')).toBe(before);
+  });
+
+  it('a protected master: a non-retryable ProtectedBranch failure by default, status protected with onProtected: report; nothing pushed', async () => {
+    await activities.cutReleaseBranch({ version: 46, repos: ['troposphere'] });
+    const fix = await commitOnBranch(repos.troposphere, 'v46', { 'fix.txt': 'f\n' }, 'fix on v46');
+    await protectOriginBranch(repos.troposphere);
+    const before = await originRef(repos.troposphere, 'master');
+    const f = await failure(activities.mergeBranch({ repo: 'troposphere', from: 'v46', into: 'master' }));
+    expect(f.type).toBe('ProtectedBranch');
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toMatch(/^push of refs\/heads\/master to repo troposphere was refused: the branch is protected \(.*GH006: Protected branch update failed/);
+    const reported = await activities.mergeBranch({ repo: 'troposphere', from: 'v46', into: 'master', onProtected: 'report' });
+    expect(reported).toMatchObject({ status: 'protected', sha: before, fromSha: fix, reason: expect.stringContaining('GH006') });
+    expect(await originRef(repos.troposphere, 'master')).toBe(before);
+
+    // the throw-away branch of the pull request: cut at v46's head, idempotent, v46 untouched
+    const cut = { repo: 'troposphere', branch: 'stratus/merge-v46-into-master-1', sha: fix };
+    expect(await activities.cutMergeBranch(cut)).toEqual({ repo: 'troposphere', status: 'created', sha: fix });
+    expect(await activities.cutMergeBranch(cut)).toEqual({ repo: 'troposphere', status: 'exists', sha: fix });
+    expect(await originRef(repos.troposphere, 'refs/heads/stratus/merge-v46-into-master-1')).toBe(fix);
+    expect(await originRef(repos.troposphere, 'refs/heads/v46')).toBe(fix);
+    const bad = await failure(activities.cutMergeBranch({ ...cut, branch: 'stratus/bad..name' }));
+    expect(bad).toMatchObject({ type: 'InvalidName', message: expect.stringContaining('branch') });
   });
 
   it('a missing branch is a non-retryable RefNotFound', async () => {

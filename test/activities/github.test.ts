@@ -89,7 +89,7 @@ describe('merge conflict pull requests', () => {
     expect(stored[0].body).toContain('- `src/app.js`\n- `README.md`');
 
     await expect(activities(DEV).pullRequestMerged({ repo: 'cyverse/troposphere', number: pr.number })).resolves.toEqual({ state: 'open', merged: false });
-    gh.mergePull('cyverse/troposphere', pr.number);
+    await gh.mergePull('cyverse/troposphere', pr.number);
     await expect(activities(DEV).pullRequestMerged({ repo: 'cyverse/troposphere', number: pr.number })).resolves.toEqual({ state: 'merged', merged: true });
   });
 });

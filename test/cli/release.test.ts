@@ -34,12 +34,16 @@ afterAll(async () => {
 });
 
 async function stratus(...args: string[]) {
+  return stratusWith({}, ...args);
+}
+
+async function stratusWith(env: Record<string, string>, ...args: string[]) {
   let stdout = '';
   let stderr = '';
   const io = {
     stdout: { write: (c: string) => (stdout += c) },
     stderr: { write: (c: string) => (stderr += c) },
-    env: { TEMPORAL_ADDRESS: t.server?.address ?? '' },
+    env: { TEMPORAL_ADDRESS: t.server?.address ?? '', ...env },
     cwd: dir.path,
   };
   const code = await runCli(args, io);
@@ -95,15 +99,22 @@ test('start, status, advance, approve, tag, list and cancel a train', async () =
   expect(early.stderr).toMatch(/^error: v31 is not in its release phase yet/);
   expect((await stratus('release', 'advance', '31')).stdout).toMatch(/^now in "Sprint 2" until /);
   expect((await stratus('release', 'advance', '31')).stdout).toMatch(/^now in "Release" until /);
-  expect((await stratus('release', 'approve', '31')).stdout).toBe('v31 approved: tagging v31-1 now\n');
+  const badAs = await stratus('release', 'approve', '31', '--as', 'not a login');
+  expect(badAs).toMatchObject({ code: 2, stderr: 'error: --as: "not a login" is not a valid operator login (letters, digits and . _ @ -, at most 64 characters)\n' });
+  expect((await stratus('release', 'approve', '31', '--as', 'carol')).stdout).toBe('v31 approved by carol: tagging v31-1 now\n');
+  const approveEvent = (await t.env.client.workflow.getHandle('release-v31').fetchHistory()).events!.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === 'approve');
+  expect(approveEvent?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.identity).toBe('cli:carol'); // who, in the history
+  expect((await stratus('release', 'status', '31')).stdout).toContain('approved: yes by carol');
 
-  let tag = await stratus('release', 'tag', '31');
+  let tag = await stratusWith({ STRATUS_OPERATOR: 'dave' }, 'release', 'tag', '31');
   for (let i = 0; i < 100 && tag.code !== 0; i++) {
     expect(tag.stderr).toMatch(/not released yet|being tagged/);
     await new Promise((r) => setTimeout(r, 100));
-    tag = await stratus('release', 'tag', '31');
+    tag = await stratusWith({ STRATUS_OPERATOR: 'dave' }, 'release', 'tag', '31');
   }
   expect(tag).toMatchObject({ code: 0, stdout: 'v31-2\n' });
+  expect(JSON.parse((await stratus('--json', 'release', 'status', '31')).stdout).tags).toEqual([
+    expect.objectContaining({ tag: 'v31-1', by: 'carol' }), expect.objectContaining({ tag: 'v31-2', by: 'dave' })]);
   expect(JSON.parse((await stratus('--json', 'release', 'tag', '31')).stdout)).toMatchObject({ ok: true, tag: 'v31-3' });
 
   const list = JSON.parse((await stratus('--json', 'release', 'list')).stdout);

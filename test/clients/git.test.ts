@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   BranchConflictError,
   InvalidNameError,
+  ProtectedBranchError,
   PushRejectedError,
   RefNotFoundError,
   RepoUnreachableError,
@@ -189,9 +190,9 @@ describe('merge', () => {
   it('fast-forwards when into is behind, then is up to date', async () => {
     await vcs.ensureBranch('atmosphere', 'v41', 'master');
     const fix = await commitOnBranch(atmosphere, 'v41', { 'notes.txt': 'fix on v41\n' }, 'fix on v41');
-    expect(await vcs.merge('atmosphere', 'v41', 'master', "Merge branch 'v41'")).toEqual({ status: 'fast-forward', sha: fix });
+    expect(await vcs.merge('atmosphere', 'v41', 'master', "Merge branch 'v41'")).toEqual({ status: 'fast-forward', sha: fix, fromSha: fix });
     expect(await originRef(atmosphere, 'refs/heads/master')).toBe(fix);
-    expect(await vcs.merge('atmosphere', 'v41', 'master', "Merge branch 'v41'")).toEqual({ status: 'up-to-date', sha: fix });
+    expect(await vcs.merge('atmosphere', 'v41', 'master', "Merge branch 'v41'")).toEqual({ status: 'up-to-date', sha: fix, fromSha: fix });
   });
 
   it('makes a merge commit when both sides moved, and pushes it', async () => {
@@ -203,7 +204,7 @@ describe('merge', () => {
     expect(await originRef(atmosphere, 'refs/heads/master')).toBe(result.sha);
     const parents = await git(atmosphere.path, ['log', '-1', '--format=%P %s', result.sha]);
     expect(parents).toBe(`${feature} ${fix} Merge branch 'v42' into master`);
-    expect(await vcs.merge('atmosphere', 'v42', 'master', 'again')).toEqual({ status: 'up-to-date', sha: result.sha });
+    expect(await vcs.merge('atmosphere', 'v42', 'master', 'again')).toEqual({ status: 'up-to-date', sha: result.sha, fromSha: fix });
   });
 
   it('a real conflict is aborted and reported; the origin is unchanged and no worktree is left', async () => {
@@ -213,7 +214,7 @@ describe('merge', () => {
     const before = await originRefs(atmosphere);
 
     const result = await vcs.merge('atmosphere', 'v43', 'master', "Merge branch 'v43' into master");
-    expect(result).toEqual({ status: 'conflict', files: ['app.txt'], sha: before['refs/heads/master'] });
+    expect(result).toEqual({ status: 'conflict', files: ['app.txt'], sha: before['refs/heads/master'], fromSha: before['refs/heads/v43'] });
     expect(await originRefs(atmosphere)).toEqual(before);
     const worktrees = await git(join(cacheDir, 'atmosphere.git'), ['worktree', 'list', '--porcelain']);
     expect(worktrees.split('\n').filter((l) => l.startsWith('worktree '))).toHaveLength(1);
@@ -226,6 +227,37 @@ describe('merge', () => {
     await commitFiles(atmosphere.work, { 'app.txt': 'line one\nline two resolved\n' }, 'resolved');
     await git(atmosphere.work, ['push', '-q', 'origin', 'HEAD:refs/heads/v43']);
     expect((await vcs.merge('atmosphere', 'v43', 'master', 'after resolve')).status).toBe('fast-forward');
+  });
+
+  it('push: false only finds out: mergeable (fast-forward or merge commit), and the origin is unchanged', async () => {
+    await vcs.ensureBranch('atmosphere', 'v44', 'master');
+    const fix = await commitOnBranch(atmosphere, 'v44', { 'v44.txt': 'fix\n' }, 'fix on v44');
+    let before = await originRefs(atmosphere);
+    expect(await vcs.merge('atmosphere', 'v44', 'master', 'm', { push: false })).toEqual({ status: 'mergeable', sha: before['refs/heads/master'], fromSha: fix });
+    await commitOnBranch(atmosphere, 'master', { 'other44.txt': 'x\n' }, 'master moves');
+    before = await originRefs(atmosphere);
+    expect(await vcs.merge('atmosphere', 'v44', 'master', 'm', { push: false })).toMatchObject({ status: 'mergeable', sha: before['refs/heads/master'] });
+    expect(await originRefs(atmosphere)).toEqual(before);
+    expect((await readdir(cacheDir)).filter((f) => f.startsWith('.merge-'))).toEqual([]);
+  });
+
+  it.each([
+    ['GH006', 'error: GH006: Protected branch update failed for refs/heads/master.\nerror: Changes must be made through a pull request.'],
+    ['GH013', 'error: GH013: Repository rule violations found for refs/heads/master.\n- Changes must be made through a pull request.'],
+  ])('a push refused as a protected branch (%s) is reported as protected, and nothing changes; tags are refused with ProtectedBranchError', async (code, said) => {
+    const repo = await createOrigin(root.path, `guarded-${code}`);
+    await writeFile(join(repo.path, 'hooks', 'pre-receive'), `#!/bin/sh\nwhile read old new ref; do\n  case "$ref" in refs/heads/master|refs/tags/*) printf '%s\\n' "${said.replace(/\n/g, '" "')}" >&2; exit 1;; esac\ndone\n`, { mode: 0o755 });
+    const guarded = createGitVcs({ cacheDir, committer: { name: 'Release Bot', email: 'release@example.org' }, repos: [{ name: repo.name, url: repo.url }] });
+    await guarded.ensureBranch(repo.name, 'v45', 'master');
+    const fix = await commitOnBranch(repo, 'v45', { 'fix.txt': 'fix\n' }, 'fix on v45');
+    const before = await originRefs(repo);
+    const result = await guarded.merge(repo.name, 'v45', 'master', 'm');
+    expect(result).toMatchObject({ status: 'protected', sha: before['refs/heads/master'], fromSha: fix, reason: expect.stringContaining(code) });
+    expect(await originRefs(repo)).toEqual(before);
+    expect(await guarded.headOf(repo.name, 'master')).toBe(before['refs/heads/master']); // the mirror was not moved either
+    const refused = await caught(guarded.ensureAnnotatedTag(repo.name, 'v45-1', 'v45', 'v45 release 1.'));
+    expect(refused).toBeInstanceOf(ProtectedBranchError);
+    expect(refused.message).toMatch(new RegExp(`^push of refs/tags/v45-1 to repo ${repo.name} was refused: the branch is protected \\(.*${code}`));
   });
 
   it('merging a branch that does not exist names it', async () => {

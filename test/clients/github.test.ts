@@ -142,7 +142,7 @@ describe('pull requests', () => {
     expect(second).toEqual({ ...first, created: false });
     expect(gh.pulls(REPO).filter((p) => p.head === 'v31')).toHaveLength(1);
     await expect(host().pullRequestState(REPO, first.number)).resolves.toBe('open');
-    gh.mergePull(REPO, first.number);
+    await gh.mergePull(REPO, first.number);
     await expect(host().pullRequestState(REPO, first.number)).resolves.toBe('merged');
   });
 
@@ -161,7 +161,7 @@ describe('issues', () => {
     const h = host(DEV_TOKEN);
     await h.ensurePullRequest(REPO, 'feature', 'master', 'Feature', '');
     const issue = await h.createIssue(REPO, 'Nightly build failed', 'log…', ['stratus-atomic-host']);
-    await expect(h.findOpenIssues(REPO, 'stratus-atomic-host')).resolves.toEqual([issue]);
+    await expect(h.findOpenIssues(REPO, 'stratus-atomic-host')).resolves.toEqual([{ ...issue, created: undefined }]);
     await expect(h.findOpenIssues(REPO, 'stratus-other')).resolves.toEqual([]);
     const comment = await h.commentOnIssue(REPO, issue.number, 'failed again');
     await expect(h.issueComments(REPO, issue.number)).resolves.toEqual([comment]);
@@ -170,5 +170,46 @@ describe('issues', () => {
     await expect(h.findOpenIssues(REPO, 'stratus-atomic-host')).resolves.toEqual([]);
     expect(gh.issues(REPO).find((i) => i.number === issue.number)).toMatchObject({ state: 'closed', state_reason: 'completed' });
     expect(gh.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+  });
+});
+
+describe('pull requests with an idempotency marker', () => {
+  const pr = { head: 'stratus/merge-v40-into-master-1', base: 'master', title: 'Merge v40 into master', body: 'please merge', marker: 'release-v40/merge-back-1' };
+
+  it('opens once, hides the marker in the body, and finds the same pull request again after it was merged', async () => {
+    const first = await host().createPullRequest(REPO, pr);
+    expect(first).toMatchObject({ state: 'open', merged: false, created: true, head: pr.head, base: 'master' });
+    expect(gh.pulls(REPO).find((p) => p.number === first.number)?.body).toBe('please merge\n\n<!-- stratus:key=release-v40/merge-back-1 -->');
+    await expect(host().createPullRequest(REPO, pr)).resolves.toEqual({ ...first, created: false });
+    await gh.mergePullRequest(REPO, first.number);
+    const merged = await host().getPullRequest(REPO, first.number);
+    expect(merged).toMatchObject({ state: 'merged', merged: true });
+    expect(merged.mergeCommitSha).toMatch(/^[0-9a-f]{40}$/);
+    await expect(host().createPullRequest(REPO, pr)).resolves.toMatchObject({ number: first.number, state: 'merged', created: false });
+    expect(gh.pulls(REPO).filter((p) => p.head === pr.head)).toHaveLength(1);
+  });
+
+  it('opens one pull request when GitHub opened it and then answered 502', async () => {
+    const again = { ...pr, head: 'stratus/merge-v41-into-master-1', marker: 'release-v41/merge-back-1' };
+    gh.faults.failNext({ method: 'POST', path: /\/pulls$/, status: 502, afterProcessing: true });
+    await expect(host().createPullRequest(REPO, again)).resolves.toMatchObject({ state: 'open' });
+    expect(gh.pulls(REPO).filter((p) => p.head === again.head)).toHaveLength(1);
+    expect(gh.faults.injected).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a marker that would end the hidden comment, before any request', async () => {
+    const before = gh.requests.length;
+    await expect(host().createPullRequest(REPO, { ...pr, marker: 'x-->y' })).rejects.toThrow('invalid idempotency key "x-->y"');
+    expect(gh.requests.length).toBe(before);
+  });
+});
+
+describe('collaborator permission', () => {
+  it('reports the role of a login, "none" for a stranger, and a missing repository by name', async () => {
+    await expect(host(DEV_TOKEN).collaboratorPermission(REPO, 'alice')).resolves.toBe('admin');
+    await expect(host().collaboratorPermission(REPO, 'bob')).resolves.toBe('write');
+    await expect(host().collaboratorPermission(REPO, 'mallory')).resolves.toBe('none');
+    await expect(host().collaboratorPermission('cyverse/nope', 'alice')).rejects.toThrow(new RepoNotFoundError('cyverse/nope'));
+    await expect(host().collaboratorPermission(REPO, '../x')).rejects.toThrow('invalid GitHub login "../x"');
   });
 });

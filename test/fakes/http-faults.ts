@@ -16,6 +16,11 @@ export interface FaultSpec {
   retryAfter?: number;
   /** Accept the request and never answer (the client has to time out). */
   hang?: boolean;
+  /**
+   * Let the fake do the work (create the issue, the release …) and then answer with the fault
+   * status instead of its own answer: the "processed, then 5xx" case a retried POST must survive.
+   */
+  afterProcessing?: boolean;
   /** Response body; default: the injector's `body(status)` formatter. */
   body?: unknown;
   /** Extra response headers. */
@@ -67,17 +72,29 @@ export function createFaultInjector(options: FaultInjectorOptions = {}): FaultIn
       fault.remaining -= 1;
       if (fault.remaining === 0) queue.splice(queue.indexOf(fault), 1);
       injected += 1;
+      const status = fault.status ?? 500;
+      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...fault.headers };
+      if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+      const payload = JSON.stringify(fault.body ?? bodyFor(status, fault));
+      if (fault.afterProcessing) {
+        const end = res.end.bind(res);
+        res.writeHead = ((): ServerResponse => res) as typeof res.writeHead;
+        res.end = ((): ServerResponse => {
+          for (const name of res.getHeaderNames()) res.removeHeader(name);
+          res.statusCode = status;
+          for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+          return end(payload);
+        }) as typeof res.end;
+        return false;
+      }
       req.resume();
       if (fault.hang) {
         hung.add(res);
         res.on('close', () => hung.delete(res));
         return true;
       }
-      const status = fault.status ?? 500;
-      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', ...fault.headers };
-      if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
       res.writeHead(status, headers);
-      res.end(JSON.stringify(fault.body ?? bodyFor(status, fault)));
+      res.end(payload);
       return true;
     },
     pending(): number {

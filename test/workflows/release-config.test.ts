@@ -42,6 +42,7 @@ describe('releaseConfigSchema', () => {
       trickleDownAt: '00:00',
       tagMessage: 'v{version} ({codename}) release {n}.',
       autoApprove: false,
+      mergeVia: 'auto',
       cacheDir: '.stratus/git-cache',
       committer: { name: 'stratus', email: 'stratus@localhost' },
       repos: [
@@ -63,6 +64,12 @@ describe('releaseConfigSchema', () => {
     expect(config.jira).toEqual({ url: 'https://jira.example.org', project: 'ATMO', board: 12, deployment: 'auto', userEnv: 'JIRA_USER', tokenEnv: 'JIRA_TOKEN' });
     expect(config.github).toEqual({ tokenEnv: 'GH_TOKEN', apiUrl: 'https://api.github.com' });
     expect(config.trickleDownAt).toBe('06:30');
+  });
+
+  it('mergeVia defaults to auto, takes push and pull-request, and names itself when wrong', () => {
+    expect(releaseConfigSchema.parse(section()).mergeVia).toBe('auto');
+    expect(releaseConfigSchema.parse({ ...section(), mergeVia: 'pull-request' }).mergeVia).toBe('pull-request');
+    expect(problems({ ...section(), mergeVia: 'rebase' })).toEqual(['mergeVia: mergeVia must be one of push, pull-request, auto, got "rebase"']);
   });
 
   it('defaults the sprints to 2w bugs / 2w features / 1w release when left out', () => {

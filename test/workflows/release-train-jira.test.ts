@@ -100,7 +100,7 @@ test.each(flavours)('a train on Jira $deployment runs to its first patch; every 
   expect(await readFile(s.releaseNotes!, 'utf8')).toContain(`[${bug}](${jira.url}/browse/${bug}): Instance list is empty`);
 
   const patch = await commitOnBranch(origins.atmosphere, `v${v}`, { 'fix.txt': `patch for v${v}\n` }, 'patch 1');
-  expect(await h.executeUpdate(tagUpdate)).toMatchObject({ tag: `v${v}-2` });
+  expect(await h.executeUpdate(tagUpdate, { args: [{}] })).toMatchObject({ tag: `v${v}-2` });
   expect(await originTag(origins.atmosphere, `v${v}-2`)).toMatchObject({ commit: patch });
 
   const next = t.env.client.workflow.getHandle(`release-v${v + 1}`);

@@ -1,11 +1,11 @@
 // The release train with the GitHub and JIRA fakes: admin check, one GitHub release with notes,
 // the JIRA version, sprints, carry-over of unresolved issues, the notes file grouped by type;
-// and a trickle-down conflict: nothing half-applied, a pull request opened, the train waits
-// until the pull request is merged and an operator resumes.
+// and a trickle-down conflict: nothing half-applied, a pull request opened from a throw-away
+// branch, resolved there (v50 untouched), the train goes on once the pull request is merged.
 import { readFile } from 'node:fs/promises';
 import { createGithubCodeHost } from '../../clients/github.js';
 import { createJiraReleaseTracker } from '../../clients/jira.js';
-import { cancelUpdate, resumeUpdate } from '../../workflows/release-train-api.js';
+import { cancelUpdate } from '../../workflows/release-train-api.js';
 import { startFakeGithub, type FakeGithub } from '../fakes/github.js';
 import { startFakeJira, type FakeJira } from '../fakes/jira.js';
 import { commitOnBranch, git, originRef, originRefs, originTag, tempDir, type OriginRepo } from '../support/git-repos.js';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   t = await createTestEnv();
   dir = await tempDir('stratus-train-svc-');
   ({ origins } = await createOrigins(dir.path, [['atmosphere', 'release-branch'], ['clank', 'master'], ['troposphere', 'release-branch']]));
-  gh = await startFakeGithub({ tokens: { [TOKEN]: 'alice' }, repos: { 'cyverse/atmosphere': { admins: ['alice'] }, 'cyverse/troposphere': { admins: ['alice'] } } });
+  gh = await startFakeGithub({ tokens: { [TOKEN]: 'alice' }, repos: { 'cyverse/atmosphere': { admins: ['alice'], git: origins.atmosphere.path }, 'cyverse/troposphere': { admins: ['alice'], git: origins.troposphere.path } } });
   jira = await startFakeJira({ users: { release: PASSWORD }, projects: ['ATMO'], boards: { 3: 'ATMO' } });
   worker = await runWorker(t, releaseActivities(dir.path, origins, {
     codeHost: createGithubCodeHost({ token: TOKEN, baseUrl: gh.url, retryBaseDelayMs: 5, rateLimitSecondMs: 5, writeSpacingMs: 0 }),
@@ -67,7 +67,7 @@ test('a train with GitHub and JIRA: version and sprints, admin check, one releas
   expect(releases).toHaveLength(1);
   expect(releases[0].name).toBe('v40-1 (zesty-zapdos)');
   const notes = `# v40 (zesty-zapdos)\n\n## Bugs\n\n- [${bug}](${jira.url}/browse/${bug}): Instance list is empty\n\n## New Features\n\n- [${feature}](${jira.url}/browse/${feature}): Shelve from the UI\n`;
-  expect(releases[0].body).toBe(notes);
+  expect(releases[0].body?.startsWith(notes)).toBe(true); // then the hidden idempotency marker
   expect(await readFile(s.releaseNotes!, 'utf8')).toBe(notes);
   expect(gh.requests.some((r) => r.method === 'GET' && r.path === '/repos/cyverse/atmosphere')).toBe(true); // the admin check
   expect(s.githubReleases).toEqual(['cyverse/atmosphere@v40-1']);
@@ -86,7 +86,7 @@ test('a train with GitHub and JIRA: version and sprints, admin check, one releas
   expect(await h40.result()).toMatchObject({ stage: 'cancelled', tags: ['v40-1'] });
 });
 
-test('a trickle-down conflict is never half-applied: a pull request is opened and the train waits until it is merged and resumed', async () => {
+test('a trickle-down conflict is never half-applied: a pull request from a throw-away branch; resolved there and merged, v50 is untouched and the train goes on', async () => {
   const repo = origins.troposphere;
   const config = trainConfig([{ name: 'troposphere', target: 'release-branch', github: 'cyverse/troposphere' }], { github: true, trickleDown: 'daily' });
   const h50 = await startTrain(t, { version: 50, config, pullRequestPollMs: 3600_000 });
@@ -98,23 +98,32 @@ test('a trickle-down conflict is never half-applied: a pull request is opened an
   await t.env.sleep(DAY + 3600_000);
   let s = await waitForStatus(h50, (x) => x.waiting.some((w) => w.kind === 'merge-conflict'), 'the conflict wait');
   const wait = s.waiting.find((w) => w.kind === 'merge-conflict')!;
-  expect(wait.reason).toMatch(/^trickle-down of v50 into master in troposphere conflicts in CHANGELOG\.md; the merge was aborted and nothing was pushed\. Resolve it in pull request #\d+/);
+  const head = 'stratus/merge-v50-into-master-1';
+  expect(wait.reason).toMatch(new RegExp(`^trickle-down of v50 into master in troposphere conflicts in CHANGELOG\\.md; the merge was aborted and nothing was pushed\\. Resolve it on ${head} \\(not on v50\\) in pull request #\\d+`));
   expect(s.repos[0].state).toBe('conflict');
-  expect(await originRefs(repo)).toEqual(before);
+  const { [`refs/heads/${head}`]: throwAway, ...rest } = await originRefs(repo);
+  expect(rest).toEqual(before); // only the throw-away branch is new
+  expect(throwAway).toBe(before['refs/heads/v50']);
   const pulls = gh.pulls('cyverse/troposphere');
   expect(pulls).toHaveLength(1);
-  expect(pulls[0]).toMatchObject({ head: 'v50', base: 'master', state: 'open' });
+  expect(pulls[0]).toMatchObject({ head, base: 'master', state: 'open' });
   expect(wait.pullRequest).toMatchObject({ repo: 'cyverse/troposphere', number: pulls[0].number });
+  expect(s.repos[0].pullRequest).toMatchObject({ number: pulls[0].number, head, reason: 'conflict', url: pulls[0].html_url });
 
-  // a person resolves it (in git) and merges the pull request, then resumes the train
+  // a person resolves the conflict on the throw-away branch and merges the pull request
   await git(repo.work, ['fetch', '-q', 'origin']);
-  await git(repo.work, ['checkout', '-q', '-B', 'master', 'origin/master']);
-  await git(repo.work, ['merge', '-q', '-X', 'ours', '-m', 'Merge v50 by hand', 'origin/v50']);
-  await git(repo.work, ['push', '-q', 'origin', 'HEAD:refs/heads/master']);
-  gh.mergePull('cyverse/troposphere', pulls[0].number);
-  expect(await h50.executeUpdate(resumeUpdate)).toMatch(/^v50 resumed: retrying trickle-down of v50 into master in troposphere conflicts in CHANGELOG.md/);
+  await git(repo.work, ['checkout', '-q', '-B', 'resolve', `origin/${head}`]);
+  await git(repo.work, ['merge', '-q', '-X', 'ours', '-m', 'Resolve the conflict with master', 'origin/master']);
+  await git(repo.work, ['push', '-q', 'origin', `HEAD:refs/heads/${head}`]);
+  const resolution = await git(repo.work, ['rev-parse', 'HEAD']);
+  await gh.mergePullRequest('cyverse/troposphere', pulls[0].number); // a real merge commit in the origin
+
+  await t.env.sleep(3600_000); // the next poll sees it merged
   s = await waitForStatus(h50, (x) => x.repos[0].state === 'branched' && x.waiting.every((w) => w.kind === 'calendar'), 'the conflict resolved');
-  expect(s.repos[0].lastMerge).toMatchObject({ kind: 'trickle-down', status: 'up-to-date' });
+  expect(s.repos[0].lastMerge).toMatchObject({ kind: 'trickle-down', status: 'merged-by-pull-request', pullRequest: { number: pulls[0].number, head, state: 'merged' } });
+  expect(s.repos[0].pullRequest).toBeUndefined();
+  expect(await originRef(repo, 'refs/heads/v50')).toBe(before['refs/heads/v50']); // the resolution never touched v50
+  expect(await git(repo.path, ['merge-base', '--is-ancestor', resolution, 'refs/heads/master']).then(() => true)).toBe(true);
   expect(gh.pulls('cyverse/troposphere')).toHaveLength(1);
-  await cancel('release-v50');
+  expect(await h50.executeUpdate(cancelUpdate)).toBe('v50 cancelled');
 });

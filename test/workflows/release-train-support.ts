@@ -3,6 +3,7 @@
 // time-skipping embedded server, and helpers to read the train's status.
 import { type WorkflowHandle } from '@temporalio/client';
 import { type Worker } from '@temporalio/worker';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createReleaseActivities, type ReleaseActivities, type ReleaseActivityDeps } from '../../activities/release.js';
 import { createGitVcs } from '../../clients/git.js';
@@ -11,7 +12,8 @@ import { RELEASE_TASK_QUEUE, releaseWorkflowId, type ReleaseTrainInput, type Tra
 import { createOrigin, type OriginRepo } from '../support/git-repos.js';
 import { type TestEnv } from '../support/temporal.js';
 
-export const DAY = 24 * 3600_000;
+export const HOUR = 3600_000;
+export const DAY = 24 * HOUR;
 export const WEEK = 7 * DAY;
 
 /** Two release-branch repos and one released from master, each with a first commit. */
@@ -103,4 +105,23 @@ export async function failureOf(p: Promise<unknown>): Promise<Error & { cause?: 
 }
 
 /** Quiet waits: no operator or conflict waits (the train is not stuck). */
-export const notStuck = (s: TrainStatus) => !s.waiting.some((w) => w.kind === 'operator' || w.kind === 'merge-conflict');
+export const notStuck = (s: TrainStatus) => !s.waiting.some((w) => w.kind === 'operator' || w.kind === 'merge-conflict' || w.kind === 'pull-request');
+
+/**
+ * Protects `branch` of a bare origin as GitHub does: a pre-receive hook refuses pushes to it with
+ * GitHub's GH006 message (for tests without the GitHub fake, whose protectBranch does the same).
+ */
+export async function protectOriginBranch(origin: OriginRepo, branch = 'master'): Promise<void> {
+  const hook = [
+    '#!/bin/sh',
+    'while read old new ref; do',
+    `  if [ "$ref" = "refs/heads/${branch}" ]; then`,
+    `    echo "error: GH006: Protected branch update failed for refs/heads/${branch}." >&2`,
+    '    echo "error: Changes must be made through a pull request." >&2',
+    '    exit 1',
+    '  fi',
+    'done',
+    '',
+  ].join('\n');
+  await writeFile(join(origin.path, 'hooks', 'pre-receive'), hook, { mode: 0o755 });
+}

@@ -48,7 +48,7 @@ test('a git-only train runs a full cycle, two patches, starts the next train and
   expect(s.repos.map((r) => [r.name, r.branch, r.state])).toEqual([['atmosphere', 'v31', 'branched'], ['troposphere', 'v31', 'branched'], ['clank', 'master', 'ready']]);
 
   // approving in Sprint 1 is refused with the reason
-  const early = await failureOf(h31.executeUpdate(approveUpdate));
+  const early = await failureOf(h31.executeUpdate(approveUpdate, { args: [{}] }));
   expect(early.cause?.message ?? early.message).toMatch(/v31 is not in its release phase yet \("Release" starts .*\); run `stratus release advance 31`/);
 
   // 2. a fix on the release branch trickles down into master on the next weekday slots
@@ -70,7 +70,7 @@ test('a git-only train runs a full cycle, two patches, starts the next train and
   expect(s.waiting.find((w) => w.kind === 'approval')?.reason).toContain('waiting for `stratus release approve 31`');
 
   // 4. approval: v31-1 on each repo's target head, merge-back, train 32 started
-  expect(await h31.executeUpdate(approveUpdate)).toBe('v31 approved: tagging v31-1 now');
+  expect(await h31.executeUpdate(approveUpdate, { args: [{}] })).toBe('v31 approved: tagging v31-1 now');
   s = await waitForStatus(h31, (x) => x.stage === 'patching', 'the release');
   const message = `v31 (${s.codename}) release 1.`;
   for (const repo of [atmosphere, troposphere]) {
@@ -92,9 +92,9 @@ test('a git-only train runs a full cycle, two patches, starts the next train and
 
   // 5. two patch releases on the release branch
   const patch = await commitOnBranch(atmosphere, 'v31', { 'fix.txt': 'patch 1\n' }, 'patch 1');
-  expect(await h31.executeUpdate(tagUpdate)).toMatchObject({ tag: 'v31-2' });
+  expect(await h31.executeUpdate(tagUpdate, { args: [{}] })).toMatchObject({ tag: 'v31-2' });
   expect((await originTag(atmosphere, 'v31-2'))).toMatchObject({ commit: patch, message: `v31 (${s.codename}) release 2.` });
-  const third = await h31.executeUpdate(tagUpdate);
+  const third = await h31.executeUpdate(tagUpdate, { args: [{}] });
   expect(third.tag).toBe('v31-3');
   expect(third.repos.find((r) => r.repo === 'atmosphere')?.sha).toBe(patch);
   expect(await originTag(troposphere, 'v31-3')).toMatchObject({ type: 'tag', message: `v31 (${s.codename}) release 3.` });
@@ -102,10 +102,10 @@ test('a git-only train runs a full cycle, two patches, starts the next train and
   // 6. train 32 advances to its release phase and releases: train 31 completes
   await h32.executeUpdate(advanceUpdate);
   expect(await h32.executeUpdate(advanceUpdate)).toMatchObject({ name: 'Release' });
-  await h32.executeUpdate(approveUpdate);
+  await h32.executeUpdate(approveUpdate, { args: [{}] });
   expect(await h31.result()).toMatchObject({ version: 31, stage: 'completed', tags: ['v31-1', 'v31-2', 'v31-3'] });
   expect(await originTag(atmosphere, 'v32-1')).toMatchObject({ message: `v32 (${generateCodename(32)}) release 1.` });
-  const late = await failureOf(h31.executeUpdate(tagUpdate));
+  const late = await failureOf(h31.executeUpdate(tagUpdate, { args: [{}] }));
   expect(late.message).toMatch(/completed|not found|closed/i);
 
   await waitForStatus(h32, (x) => x.stage === 'patching', 'train 32 released');
