@@ -94,7 +94,7 @@ export function createGithubActivities({ codeHost }: GithubActivityDeps) {
     /** Creates the GitHub release for a tag, or returns the existing one. */
     async createGithubRelease(input: CreateGithubReleaseInput): Promise<CreateGithubReleaseResult> {
       return guard(async () => {
-        const rel = await codeHost.ensureRelease(input.repo, input.tag, input.name, input.body, { commit: input.commit, marker: `release/${input.tag}` });
+        const rel = await codeHost.ensureRelease(input.repo, input.tag, input.name, input.body, { commit: input.commit });
         return { id: rel.id, url: rel.url, created: rel.created };
       });
     },

@@ -124,3 +124,24 @@ export async function commentOnIssue(api: GithubApi, ownerRepo: string, number: 
     throw translateGithubError(err, { baseUrl: api.baseUrl, repo: ownerRepo, what, write: true });
   }
 }
+
+/** Makes sure the label exists (find, then create; "already exists" from a lost race is success). Returns whether it created it. */
+export async function ensureLabel(api: GithubApi, ownerRepo: string, name: string, color = 'ededed'): Promise<boolean> {
+  const { owner, repo } = parseRepoSlug(ownerRepo);
+  assertLabel('label', name);
+  const what = `the label ${name} in ${ownerRepo}`;
+  try {
+    await api.octokit.rest.issues.getLabel({ owner, repo, name });
+    return false;
+  } catch (err) {
+    if (!isStatus(err, 404)) throw translateGithubError(err, { baseUrl: api.baseUrl, repo: ownerRepo, what });
+  }
+  try {
+    await api.octokit.rest.issues.createLabel({ owner, repo, name, color });
+    return true;
+  } catch (err) {
+    const data = (err as { response?: { data?: { errors?: Array<{ code?: string }> } } }).response?.data;
+    if (isStatus(err, 422) && data?.errors?.some((e) => e.code === 'already_exists')) return false;
+    throw translateGithubError(err, { baseUrl: api.baseUrl, repo: ownerRepo, what, write: true });
+  }
+}

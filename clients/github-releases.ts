@@ -20,7 +20,10 @@ export interface Release {
 export interface ReleaseOptions {
   /** The tagged commit (40 hex); the release is created at it and GitHub's tag is checked against it. */
   commit?: string;
-  /** Idempotency key for the body marker (default `release/<tag>`). */
+  /**
+   * Idempotency key for a hidden body marker (default: none; a release is keyed by its tag,
+   * which GitHub keeps unique, so the notes stay exactly as given).
+   */
   marker?: string;
 }
 
@@ -40,7 +43,7 @@ export async function ensureRelease(api: GithubApi, ownerRepo: string, tag: stri
   if (!release) {
     try {
       const { data } = await api.octokit.rest.repos.createRelease({
-        owner, repo, tag_name: tag, name, body: withMarker(body, options.marker ?? `release/${tag}`), ...(commit ? { target_commitish: commit } : {}),
+        owner, repo, tag_name: tag, name, body: options.marker ? withMarker(body, options.marker) : body, ...(commit ? { target_commitish: commit } : {}),
       });
       release = toRelease(tag, data, true);
     } catch (err) {

@@ -7,7 +7,7 @@ import {
 } from './github-pulls.js';
 
 export type { GithubConnectionOptions } from './github-octokit.js';
-import { commentOnIssue, createIssue, findOpenIssueByMarker, toIssue, type Issue, type IssueComment } from './github-issues.js';
+import { commentOnIssue, createIssue, ensureLabel, findOpenIssueByMarker, toIssue, type Issue, type IssueComment } from './github-issues.js';
 import { ensureRelease, type Release, type ReleaseOptions } from './github-releases.js';
 
 export type { CollaboratorRole, NewPullRequest, PullRequestInfo } from './github-pulls.js';
@@ -65,6 +65,8 @@ export interface CodeHost {
    * are in `droppedLabels`.
    */
   createIssue(ownerRepo: string, title: string, body: string, labels: string[], key?: string): Promise<Issue>;
+  /** Creates the label unless it exists (a label is created once; a lost race counts as existing). Returns whether it created it. */
+  ensureLabel(ownerRepo: string, name: string, color?: string): Promise<boolean>;
   /** The newest open issue carrying the hidden marker of `key` (scans the newest 1,000 open issues). */
   findOpenIssueByMarker(ownerRepo: string, key: string): Promise<Issue | undefined>;
   issueComments(ownerRepo: string, number: number): Promise<IssueComment[]>;
@@ -190,6 +192,10 @@ class OctokitCodeHost implements CodeHost {
 
   createIssue(ownerRepo: string, title: string, body: string, labels: string[], key?: string): Promise<Issue> {
     return createIssue(this.api, ownerRepo, title, body, labels, key);
+  }
+
+  ensureLabel(ownerRepo: string, name: string, color?: string): Promise<boolean> {
+    return ensureLabel(this.api, ownerRepo, name, color);
   }
 
   findOpenIssueByMarker(ownerRepo: string, key: string): Promise<Issue | undefined> {

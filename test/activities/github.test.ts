@@ -66,6 +66,19 @@ describe('createGithubRelease', () => {
     expect(f).toMatchObject({ type: 'RateLimited', nonRetryable: false, nextRetryDelay: '3600s' });
   });
 
+  it('a secondary limit without Retry-After is not slept in the activity: Temporal retries in 60 s', async () => {
+    gh.secondaryRateLimitNext({ status: 403 });
+    const f = await failure(activities().createGithubRelease({ repo: 'cyverse/atmosphere', tag: 'v31-5', name: 'v31', body: '' }));
+    expect(f).toMatchObject({ type: 'RateLimited', nonRetryable: false, nextRetryDelay: '60s' });
+  });
+
+  it('stops non-retryably when GitHub\'s tag is on another commit than the one tagged', async () => {
+    await gh.setRef('cyverse/atmosphere', 'tags/v31-6', 'b'.repeat(40));
+    const f = await failure(activities().createGithubRelease({ repo: 'cyverse/atmosphere', tag: 'v31-6', name: 'v31', body: '', commit: 'a'.repeat(40) }));
+    expect(f).toMatchObject({ type: 'TagMismatch', nonRetryable: true, details: [{ repo: 'cyverse/atmosphere', tag: 'v31-6', expected: 'a'.repeat(40), actual: 'b'.repeat(40) }] });
+    expect(f.message).toContain('not at the tagged commit');
+  });
+
   it('rejects an invalid tag non-retryably, naming it', async () => {
     const f = await failure(activities().createGithubRelease({ repo: 'cyverse/atmosphere', tag: 'v31 1', name: 'v31', body: '' }));
     expect(f).toMatchObject({ type: 'InvalidName', nonRetryable: true, details: [{ field: 'tag', value: 'v31 1' }] });

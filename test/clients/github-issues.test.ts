@@ -57,3 +57,17 @@ describe('labels GitHub drops', () => {
     await expect(tracker.comment(first.id, 'failed again', 'build-2')).resolves.toBe(false);
   });
 });
+
+describe('labels', () => {
+  it('creates a label once, also when GitHub created it and then answered 502', async () => {
+    gh.faults.failNext({ method: 'POST', path: /\/labels$/, status: 502, afterProcessing: true });
+    await expect(host().ensureLabel(REPO, 'stratus-new', 'ff0000')).resolves.toBe(false);
+    await expect(host().ensureLabel(REPO, 'stratus-new', 'ff0000')).resolves.toBe(false);
+    expect(gh.labels(REPO).filter((l) => l === 'stratus-new')).toHaveLength(1);
+    await expect(host().ensureLabel(REPO, 'stratus-fresh')).resolves.toBe(true);
+  });
+
+  it('says the token may not create labels', async () => {
+    await expect(host(READER).ensureLabel(REPO, 'stratus-denied')).rejects.toThrow('GitHub refused the write to cyverse/images: Resource not accessible by personal access token');
+  });
+});

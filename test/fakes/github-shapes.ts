@@ -34,7 +34,7 @@ export function userShape(login: string, id = 1, type: 'User' | 'Bot' = 'User'):
 
 export function repositoryShape(c: ShapeContext, id: number, permissions: Json | undefined): Json {
   const [owner, name] = c.full.split('/');
-  const repo: Json = { ...example('full-repository'), id, name, full_name: c.full, owner: userShape(owner), private: false, default_branch: 'master', html_url: web(c.full), url: `${c.api}/repos/${c.full}` };
+  const repo: Json = { ...example('full-repository'), has_discussions: false, id, name, full_name: c.full, owner: userShape(owner), private: false, default_branch: 'master', html_url: web(c.full), url: `${c.api}/repos/${c.full}` };
   if (permissions) repo.permissions = permissions;
   else delete repo.permissions;
   return repo;

@@ -205,7 +205,7 @@ export async function startFakeGithub(options: FakeGithubOptions): Promise<FakeG
       const known = [...Object.values(options.tokens).map((t) => (typeof t === 'string' ? t : t.login)), ...(repo.spec.admins ?? []), ...(repo.spec.writers ?? [])];
       if (!known.includes(login)) return notFound(res);
       const r = roleOf(repo.spec, login);
-      return send(res, 200, { permission: r, role_name: r, user: { ...userShape(login), permissions: { admin: r === 'admin', maintain: r === 'admin', push: r !== 'read', triage: r !== 'read', pull: true } } });
+      return send(res, 200, { permission: r, role_name: r, user: { ...userShape(login), role_name: r, permissions: { admin: r === 'admin', maintain: r === 'admin', push: r !== 'read', triage: r !== 'read', pull: true } } });
     }
 
     // Git refs and annotated tag objects
