@@ -9,7 +9,8 @@ import {
   respondActivityCompleted,
   respondActivityFailed,
 } from './activities.js';
-import { encodeUpdateRequest, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './commands.js';
+import { encodeUpdateRequest } from './updates.js';
+import { respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './workflow-tasks.js';
 import { type Engine, decodeToken } from './engine.js';
 import { DECODE_ERROR, GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceDefinition, ts, durationToMs, unimplemented } from './proto.js';
 import type { Run } from './types.js';

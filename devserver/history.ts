@@ -1,0 +1,62 @@
+// The event-writing rules, in one place: how an event is appended (ids, virtual time, size),
+// when events from outside the workflow are buffered behind a started workflow task, and the
+// close events a workflow's own command writes.
+import type { Engine } from './engine.js';
+import { type Msg, ts, type } from './proto.js';
+import type { HistoryEvent, Run } from './types.js';
+
+let historyEventType: ReturnType<typeof type> | undefined;
+
+/** Appends an event now (callers decide whether it must be buffered); returns its id. */
+export function appendEvent(engine: Engine, run: Run, eventType: string, attrsField: string, attrs: Msg, extra: Msg = {}): number {
+  const eventId = run.history.length + 1;
+  const event: HistoryEvent = {
+    eventId,
+    eventTime: ts(engine.clock.now()),
+    eventType: `EVENT_TYPE_${eventType}`,
+    taskId: eventId,
+    ...extra,
+    [attrsField]: attrs,
+  };
+  run.history.push(event);
+  historyEventType ??= type('temporal.api.history.v1.HistoryEvent');
+  run.historySizeBytes += historyEventType.encode(historyEventType.fromObject(event)).len;
+  for (const w of run.eventWaiters.splice(0)) w();
+  return eventId;
+}
+
+/**
+ * Adds events that come from outside the workflow (signals, activity results, timers): while
+ * a workflow task is started they are buffered and written when it completes, as the real
+ * server does; then a workflow task is scheduled if none is pending.
+ */
+export function deliver(engine: Engine, run: Run, write: () => void): void {
+  if (!engine.isOpen(run)) return;
+  if (run.wft && run.wft.startedEventId > 0) {
+    run.buffered.push(write);
+    return;
+  }
+  write();
+  engine.scheduleWorkflowTask(run);
+}
+
+/** Writes the events buffered behind a workflow task; true if there were any. */
+export function flushBuffered(run: Run): boolean {
+  const buffered = run.buffered.splice(0);
+  for (const write of buffered) write();
+  return buffered.length > 0;
+}
+
+export const CLOSE_EVENT_FIELDS = {
+  COMPLETED: 'workflowExecutionCompletedEventAttributes',
+  FAILED: 'workflowExecutionFailedEventAttributes',
+  CANCELED: 'workflowExecutionCanceledEventAttributes',
+} as const;
+
+/** Writes the close event a workflow asked for (complete, fail, cancel) and closes the run. */
+export function writeClose(engine: Engine, run: Run, outcome: keyof typeof CLOSE_EVENT_FIELDS, attrs: Msg): void {
+  appendEvent(engine, run, `WORKFLOW_EXECUTION_${outcome}`, CLOSE_EVENT_FIELDS[outcome], attrs);
+  engine.close(run, `WORKFLOW_EXECUTION_STATUS_${outcome}`);
+}
+
+export const dur = (ms: number): Msg => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
