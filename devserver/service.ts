@@ -5,9 +5,13 @@ import { randomUUID } from 'node:crypto';
 import {
   describePendingActivity,
   recordHeartbeat,
+  recordHeartbeatById,
   respondActivityCanceled,
+  respondActivityCanceledById,
   respondActivityCompleted,
+  respondActivityCompletedById,
   respondActivityFailed,
+  respondActivityFailedById,
 } from './activities.js';
 import { encodeUpdateRequest } from './updates.js';
 import { respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './workflow-tasks.js';
@@ -129,6 +133,10 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
     RespondActivityTaskFailed: (req) => respondActivityFailed(engine, req),
     RespondActivityTaskCanceled: (req) => respondActivityCanceled(engine, req),
     RecordActivityTaskHeartbeat: (req) => recordHeartbeat(engine, req),
+    RespondActivityTaskCompletedById: (req) => respondActivityCompletedById(engine, req),
+    RespondActivityTaskFailedById: (req) => respondActivityFailedById(engine, req),
+    RespondActivityTaskCanceledById: (req) => respondActivityCanceledById(engine, req),
+    RecordActivityTaskHeartbeatById: (req) => recordHeartbeatById(engine, req),
 
     QueryWorkflow: async (req) => {
       const run = engine.findRun(ns(req), req.execution);
