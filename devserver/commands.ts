@@ -7,7 +7,7 @@ import { enqueueActivity, requestCancelActivity } from './activities.js';
 import { cancelExternal, signalExternal, startChild } from './children.js';
 import type { Engine } from './engine.js';
 import { dur, writeClose } from './history.js';
-import { continueAsNew } from './next-run.js';
+import { closeWithNextRun, continueAsNew } from './next-run.js';
 import { type Msg, durationToMs } from './proto.js';
 import type { Run } from './types.js';
 
@@ -221,15 +221,13 @@ export function applyCommand(engine: Engine, run: Run, c: Msg, completedId: numb
       return false;
     }
     case 'COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION':
-      writeClose(engine, run, 'COMPLETED', { result: c.completeWorkflowExecutionCommandAttributes?.result, ...wtc });
+      closeWithNextRun(engine, run, 'COMPLETED', { result: c.completeWorkflowExecutionCommandAttributes?.result, ...wtc });
       return false;
-    case 'COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION':
-      writeClose(engine, run, 'FAILED', {
-        failure: c.failWorkflowExecutionCommandAttributes?.failure,
-        retryState: 'RETRY_STATE_RETRY_POLICY_NOT_SET',
-        ...wtc,
-      });
+    case 'COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION': {
+      const failure = c.failWorkflowExecutionCommandAttributes?.failure;
+      closeWithNextRun(engine, run, 'FAILED', { failure, ...wtc }, failure);
       return false;
+    }
     case 'COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION':
       writeClose(engine, run, 'CANCELED', { details: c.cancelWorkflowExecutionCommandAttributes?.details, ...wtc });
       return false;

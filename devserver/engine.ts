@@ -191,8 +191,8 @@ export class Engine {
   terminate(run: Run, reason: string | undefined, details: Msg | undefined, identity: string | undefined): void {
     terminate(this, run, reason, details, identity);
   }
-  timeOut(run: Run): void {
-    timeOut(this, run);
+  timeOut(run: Run, kind: 'run' | 'execution' = 'run'): void {
+    timeOut(this, run, kind);
   }
   close(run: Run, status: RunStatus): void {
     close(this, run, status);

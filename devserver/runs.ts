@@ -1,9 +1,12 @@
 // Runs: starting one (id reuse and conflict policies, timeouts, start delay), signals,
 // cancellation requests, termination, timing out and closing.
 import { randomUUID } from 'node:crypto';
+import { fillRetryPolicy } from './activity-rules.js';
 import { applyParentClosePolicy, notifyParent } from './children.js';
+import { cronBackoffMs, parseCron } from './cron.js';
 import type { Engine } from './engine.js';
 import { dur } from './history.js';
+import { closeWithNextRun } from './next-run.js';
 import { type Msg, alreadyExists, invalidArgument, notFound, ts, durationToMs } from './proto.js';
 import type { Run, RunStatus } from './types.js';
 
@@ -13,8 +16,15 @@ const MAX_WFT_TIMEOUT_MS = 120_000;
 export interface StartOptions {
   parent?: Run['parent'];
   continuedFrom?: Run;
+  /** continue-as-new attributes (also used for retries and cron: initiator, failure, backoff) */
   canAttrs?: Msg;
   newRunId?: string;
+  /** the attempt of this run (a workflow retry counts up from 1) */
+  attempt?: number;
+  /** a retry keeps the execution's expiration time */
+  expirationTime?: number;
+  /** when the first workflow task is due (a cron run's scheduled time) */
+  runAt?: number;
   onStarted?: (run: Run) => void;
 }
 
@@ -70,6 +80,9 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
   if (!taskQueue) throw invalidArgument('TaskQueue is not set on request.');
   const searchAttributes = engine.searchAttributes.validate(req.searchAttributes?.indexedFields ?? {});
   if (typeof searchAttributes === 'string') throw invalidArgument(searchAttributes);
+  const cron = req.cronSchedule ? parseCronSchedule(req.cronSchedule) : undefined;
+  if (cron && durationToMs(req.workflowStartDelay)) throw invalidArgument('CronSchedule and WorkflowStartDelay may not be used together.');
+  const retryPolicy = req.retryPolicy ? checkedRetryPolicy(req.retryPolicy) : undefined;
 
   const runs = engine.runsOf(ns, workflowId);
   if (!opts.continuedFrom) {
@@ -116,7 +129,11 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
     eventWaiters: [],
     runTimers: [],
   };
-  const backoffMs = durationToMs(req.workflowStartDelay) ?? durationToMs(opts.canAttrs?.backoffStartInterval) ?? 0;
+  const cronBackoff = cron && !from ? cronBackoffMs(cron, now, now) : 0;
+  const backoffMs = opts.runAt !== undefined
+    ? Math.max(0, opts.runAt - now)
+    : (durationToMs(req.workflowStartDelay) ?? durationToMs(opts.canAttrs?.backoffStartInterval) ?? cronBackoff);
+  const expirationTime = opts.expirationTime ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0);
   const parent = opts.parent;
   engine.append(run, 'WORKFLOW_EXECUTION_STARTED', 'workflowExecutionStartedEventAttributes', {
     workflowType: { name: typeName },
@@ -135,11 +152,12 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
     originalExecutionRunId: runId,
     identity: req.identity,
     firstExecutionRunId: run.firstRunId,
-    retryPolicy: req.retryPolicy,
-    attempt: 1,
-    workflowExecutionExpirationTime: executionTimeoutMs > 0 ? ts(now + executionTimeoutMs) : undefined,
+    retryPolicy,
+    attempt: opts.attempt ?? 1,
+    workflowExecutionExpirationTime: expirationTime > 0 ? ts(expirationTime) : undefined,
     cronSchedule: req.cronSchedule,
-    firstWorkflowTaskBackoff: backoffMs > 0 ? dur(backoffMs) : undefined,
+    // a retry or cron run reports the backoff it was planned with (time moved on by a millisecond or so)
+    firstWorkflowTaskBackoff: backoffMs > 0 ? dur(opts.runAt !== undefined ? (durationToMs(opts.canAttrs?.backoffStartInterval) ?? backoffMs) : backoffMs) : undefined,
     memo: req.memo,
     searchAttributes: Object.keys(searchAttributes).length ? { indexedFields: searchAttributes } : undefined,
     header: req.header,
@@ -150,8 +168,8 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
   engine.runsById.set(runId, run);
   opts.onStarted?.(run);
 
-  if (runTimeoutMs > 0) run.runTimers.push(engine.clock.after(runTimeoutMs, () => timeOut(engine, run)));
-  if (executionTimeoutMs > 0) run.runTimers.push(engine.clock.after(executionTimeoutMs, () => timeOut(engine, run)));
+  if (runTimeoutMs > 0) run.runTimers.push(engine.clock.after(runTimeoutMs, () => timeOut(engine, run, 'run')));
+  if (expirationTime > 0) run.runTimers.push(engine.clock.at(expirationTime, () => timeOut(engine, run, 'execution')));
   if (backoffMs > 0) {
     run.executionTime = now + backoffMs;
     run.runTimers.push(engine.clock.after(backoffMs, () => engine.scheduleWorkflowTask(run)));
@@ -200,14 +218,36 @@ export function terminate(engine: Engine, run: Run, reason: string | undefined, 
   close(engine, run, 'WORKFLOW_EXECUTION_STATUS_TERMINATED');
 }
 
-export function timeOut(engine: Engine, run: Run): void {
+/** The run (or the whole execution) timed out: a run timeout may still be retried or run by cron. */
+export function timeOut(engine: Engine, run: Run, kind: 'run' | 'execution'): void {
   if (!engine.isOpen(run)) return;
   if (run.wft) engine.finishWorkflowTask(run, run.wft);
   run.buffered = [];
+  if (kind === 'run') {
+    closeWithNextRun(engine, run, 'TIMED_OUT', {}, { message: 'workflow run timed out', timeoutFailureInfo: { timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE' } });
+    return;
+  }
   engine.append(run, 'WORKFLOW_EXECUTION_TIMED_OUT', 'workflowExecutionTimedOutEventAttributes', {
     retryState: 'RETRY_STATE_TIMEOUT',
   });
   close(engine, run, 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT');
+}
+
+function parseCronSchedule(spec: string) {
+  try {
+    return parseCron(spec);
+  } catch (err) {
+    throw invalidArgument(`Invalid CronSchedule "${spec}": ${(err as Error).message}.`);
+  }
+}
+
+/** The real server validates a workflow retry policy and fills in its defaults. */
+function checkedRetryPolicy(policy: Msg): Msg {
+  if (Number(policy.maximumAttempts ?? 0) < 0) throw invalidArgument('MaximumAttempts cannot be negative on retry policy.');
+  if (policy.backoffCoefficient !== undefined && policy.backoffCoefficient !== 0 && policy.backoffCoefficient < 1) {
+    throw invalidArgument('BackoffCoefficient cannot be less than 1 on retry policy.');
+  }
+  return fillRetryPolicy(policy);
 }
 
 /** Marks a run closed after its close event was written; cleans up and notifies. */
@@ -229,7 +269,8 @@ export function close(engine: Engine, run: Run, status: RunStatus): void {
   for (const w of run.closeWaiters.splice(0)) w();
   for (const w of run.eventWaiters.splice(0)) w();
   applyParentClosePolicy(engine, run);
-  if (status !== 'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW') notifyParent(engine, run);
+  // a run followed by another (continue-as-new, retry, cron) is not the child's end
+  if (!run.newRunId) notifyParent(engine, run);
   engine.dispatchQueries(run);
   engine.changed();
 }

@@ -1,6 +1,6 @@
 // More conformance workflows (async completion, workflow retries and cron, updates at close,
 // priority ...), re-exported by conformance-workflows.ts, the bundle's entry point.
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ConformanceActivities } from './conformance-workflows.js';
 
 /** Runs one activity the test completes from outside (by task token or by id). */
@@ -11,4 +11,18 @@ export async function asyncCompleted(): Promise<string> {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
   return await acts.completeLater();
+}
+
+/** Fails its first `failTimes` attempts (retried by the workflow retry policy). */
+export async function flakyWorkflow(failTimes: number, type = 'Flaky'): Promise<{ attempt: number; lastFailure?: string; cronSchedule?: string }> {
+  const info = workflowInfo();
+  if (info.attempt <= failTimes) throw ApplicationFailure.create({ message: `attempt ${info.attempt} failed`, type });
+  return { attempt: info.attempt, lastFailure: info.lastFailure?.message };
+}
+
+/** One cron run: counts the runs through the previous run's result. */
+export async function cronCounter(): Promise<{ count: number; cronSchedule?: string; attempt: number }> {
+  const info = workflowInfo();
+  const previous = (info.lastResult as { count: number } | undefined)?.count ?? 0;
+  return { count: previous + 1, cronSchedule: info.cronSchedule, attempt: info.attempt };
 }
