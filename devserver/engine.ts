@@ -26,6 +26,7 @@ import {
   finishWorkflowTask,
   scheduleWorkflowTask,
   startedWorkflowTask,
+  writeWorkflowTaskScheduled,
 } from './workflow-tasks.js';
 
 export { DEFAULT_WFT_TIMEOUT_MS } from './runs.js';
@@ -198,8 +199,11 @@ export class Engine {
     close(this, run, status);
   }
 
-  scheduleWorkflowTask(run: Run): void {
-    scheduleWorkflowTask(this, run);
+  scheduleWorkflowTask(run: Run, opts: { speculative?: boolean } = {}): void {
+    scheduleWorkflowTask(this, run, opts);
+  }
+  writeWorkflowTaskScheduled(run: Run, wft: WorkflowTask): void {
+    writeWorkflowTaskScheduled(this, run, wft);
   }
   enqueueWorkflowTask(run: Run, wft: WorkflowTask): void {
     enqueueWorkflowTask(this, run, wft);

@@ -7,6 +7,7 @@ import { cronBackoffMs, parseCron } from './cron.js';
 import type { Engine } from './engine.js';
 import { dur } from './history.js';
 import { closeWithNextRun } from './next-run.js';
+import { abortUpdates } from './updates.js';
 import { type Msg, alreadyExists, invalidArgument, notFound, ts, durationToMs } from './proto.js';
 import type { Run, RunStatus } from './types.js';
 
@@ -260,12 +261,7 @@ export function close(engine: Engine, run: Run, status: RunStatus): void {
   for (const a of run.activities.values()) engine.dropActivity(a);
   run.activities.clear();
   if (run.wft) engine.finishWorkflowTask(run, run.wft);
-  for (const u of run.updates.values()) {
-    if (u.stage !== 'completed') {
-      u.error = notFound('workflow execution already completed');
-      for (const w of u.waiters.splice(0)) w();
-    }
-  }
+  abortUpdates(run);
   for (const w of run.closeWaiters.splice(0)) w();
   for (const w of run.eventWaiters.splice(0)) w();
   applyParentClosePolicy(engine, run);

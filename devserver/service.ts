@@ -288,7 +288,7 @@ function releaseStickyQueue(engine: Engine, queue: string): void {
     const wft = run.wft;
     if (wft && wft.startedEventId === 0 && wft.queue === queue) {
       wft.cancelTimeout?.();
-      engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
+      if (!wft.unwritten) engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
         scheduledEventId: wft.scheduledEventId,
         startedEventId: 0,
         timeoutType: 'TIMEOUT_TYPE_SCHEDULE_TO_START',

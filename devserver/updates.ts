@@ -2,10 +2,12 @@
 // workflow task, the worker's acceptance / rejection / response, and the callers' long polls.
 import type { Engine } from './engine.js';
 import { waitUntil } from './engine.js';
-import { type Msg, decode, encode, invalidArgument, notFound } from './proto.js';
+import { GrpcError, type Msg, decode, encode, invalidArgument, notFound } from './proto.js';
 import type { Run, UpdateState, WorkflowTask } from './types.js';
 
 const UPDATE_LONG_POLL_MS = 20_000;
+/** The real server's default limit of updates admitted or accepted and not yet completed, per workflow. */
+export const MAX_IN_FLIGHT_UPDATES = 10;
 
 export function admitUpdate(engine: Engine, run: Run, request: Msg, encoded: Buffer): UpdateState {
   const id = request.meta?.updateId as string | undefined;
@@ -14,9 +16,17 @@ export function admitUpdate(engine: Engine, run: Run, request: Msg, encoded: Buf
   const existing = run.updates.get(id);
   if (existing) return existing;
   if (!engine.isOpen(run)) throw notFound('workflow execution already completed');
+  let inFlight = 0;
+  for (const x of run.updates.values()) if (x.stage !== 'completed') inFlight++;
+  if (inFlight >= MAX_IN_FLIGHT_UPDATES) {
+    throw new GrpcError(8, `limit on number of concurrent in-flight updates has been reached (${MAX_IN_FLIGHT_UPDATES})`, {
+      typeName: 'temporal.api.errordetails.v1.ResourceExhaustedFailure',
+      value: { cause: 'RESOURCE_EXHAUSTED_CAUSE_CONCURRENT_LIMIT', scope: 'RESOURCE_EXHAUSTED_SCOPE_NAMESPACE' },
+    });
+  }
   const u: UpdateState = { id, request: { ...request, __encoded: encoded }, stage: 'admitted', waiters: [] };
   run.updates.set(id, u);
-  engine.scheduleWorkflowTask(run);
+  engine.scheduleWorkflowTask(run, { speculative: true });
   engine.changed();
   return u;
 }
@@ -91,6 +101,32 @@ export function applyUpdateMessage(engine: Engine, run: Run, m: Msg): void {
     u.outcome = value.outcome;
   }
   settleUpdate(u);
+}
+
+/**
+ * The run closed: an accepted update still running completes with the failure the real server
+ * gives (AcceptedUpdateCompletedWorkflow); one not yet accepted fails its caller, who retries on
+ * the next run when the workflow continued as new.
+ */
+export function abortUpdates(run: Run): void {
+  for (const u of run.updates.values()) {
+    if (u.stage === 'accepted') {
+      u.stage = 'completed';
+      u.outcome = {
+        failure: {
+          message: 'Workflow Update failed because the Workflow completed before the Update completed.',
+          source: 'Server',
+          applicationFailureInfo: { type: 'AcceptedUpdateCompletedWorkflow', nonRetryable: true },
+        },
+      };
+    } else if (u.stage === 'admitted') {
+      u.error = run.newRunId
+        ? new GrpcError(14, 'workflow operation can not be applied because workflow is closing')
+        : notFound('workflow execution already completed');
+      run.updates.delete(u.id);
+    }
+    settleUpdate(u);
+  }
 }
 
 /** Encodes an update request as the worker receives it in a protocol message. */

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { CommandRejected, TERMINAL, applyCommand, validateCommands } from './commands.js';
 import type { Engine } from './engine.js';
-import { dur } from './history.js';
+import { dur, makeEvent, pushEvent } from './history.js';
 import { type Msg, durationToMs, notFound, ts } from './proto.js';
 import { type TokenData, decodeToken, encodeToken } from './tokens.js';
 import type { Run, WorkflowTask } from './types.js';
@@ -14,45 +14,74 @@ import { applyUpdateMessage, updateRequestMessages } from './updates.js';
 const SUGGEST_CAN_EVENTS = 4 * 1024;
 const SUGGEST_CAN_BYTES = 4 * 1024 * 1024;
 
-export function scheduleWorkflowTask(engine: Engine, run: Run): void {
+/**
+ * Schedules a workflow task if none is pending. A retry after a failed attempt and a task only
+ * for an update (speculative) are kept off history until they complete, as on the real server.
+ */
+export function scheduleWorkflowTask(engine: Engine, run: Run, opts: { speculative?: boolean } = {}): void {
   if (!engine.isOpen(run) || run.wft) return;
   const sticky = run.sticky;
-  const queue = sticky?.queue ?? run.taskQueue;
   const attempt = run.nextWftAttempt;
-  const scheduledEventId = engine.append(run, 'WORKFLOW_TASK_SCHEDULED', 'workflowTaskScheduledEventAttributes', {
-    taskQueue: sticky
-      ? { name: sticky.queue, kind: 'TASK_QUEUE_KIND_STICKY', normalName: run.taskQueue }
-      : { name: run.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
-    startToCloseTimeout: dur(run.wftTimeoutMs),
-    attempt,
-  });
+  const speculative = !!opts.speculative && attempt === 1;
   const wft: WorkflowTask = {
-    scheduledEventId,
+    scheduledEventId: 0,
     startedEventId: 0,
     attempt,
-    queue,
+    queue: sticky?.queue ?? run.taskQueue,
     sticky: !!sticky,
     scheduledTime: engine.clock.now(),
     nonce: engine.nextNonce(),
     updates: [],
+    unwritten: attempt > 1 || speculative,
+    speculative,
   };
   run.wft = wft;
+  if (!wft.unwritten) wft.scheduledEventId = engine.append(run, 'WORKFLOW_TASK_SCHEDULED', 'workflowTaskScheduledEventAttributes', scheduledAttrs(run, wft));
   if (sticky) {
     // a sticky task nobody picks up falls back to the normal queue, with the full history
     wft.cancelTimeout = engine.clock.after(sticky.scheduleToStartMs, () => {
       if (run.wft !== wft || wft.startedEventId > 0) return;
-      engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
-        scheduledEventId,
-        startedEventId: 0,
-        timeoutType: 'TIMEOUT_TYPE_SCHEDULE_TO_START',
-      });
+      if (!wft.unwritten) {
+        engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
+          scheduledEventId: wft.scheduledEventId,
+          startedEventId: 0,
+          timeoutType: 'TIMEOUT_TYPE_SCHEDULE_TO_START',
+        });
+      }
       run.wft = undefined;
       run.sticky = undefined;
-      scheduleWorkflowTask(engine, run);
+      scheduleWorkflowTask(engine, run, { speculative: wft.speculative });
     });
   }
   enqueueWorkflowTask(engine, run, wft);
   engine.changed();
+}
+
+function scheduledAttrs(run: Run, wft: WorkflowTask): Msg {
+  return {
+    taskQueue: wft.sticky
+      ? { name: wft.queue, kind: 'TASK_QUEUE_KIND_STICKY', normalName: run.taskQueue }
+      : { name: run.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+    startToCloseTimeout: dur(run.wftTimeoutMs),
+    attempt: wft.attempt,
+  };
+}
+
+/** New events arrived for a task kept off history and not yet started: it is written now. */
+export function writeWorkflowTaskScheduled(engine: Engine, run: Run, wft: WorkflowTask): void {
+  if (!wft.unwritten || wft.startedEventId > 0) return;
+  wft.unwritten = false;
+  wft.speculative = false;
+  wft.scheduledEventId = engine.append(run, 'WORKFLOW_TASK_SCHEDULED', 'workflowTaskScheduledEventAttributes', scheduledAttrs(run, wft));
+}
+
+/** A started task kept off history is kept after all: its Scheduled and Started events are written. */
+function writePendingEvents(run: Run, wft: WorkflowTask): void {
+  if (!wft.unwritten) return;
+  for (const e of wft.pendingEvents ?? []) pushEvent(run, e);
+  wft.pendingEvents = undefined;
+  wft.unwritten = false;
+  wft.speculative = false;
 }
 
 export function enqueueWorkflowTask(engine: Engine, run: Run, wft: WorkflowTask): void {
@@ -68,13 +97,24 @@ function startWorkflowTask(engine: Engine, run: Run, wft: WorkflowTask, identity
   const now = engine.clock.now();
   wft.startedTime = now;
   wft.identity = identity;
-  wft.startedEventId = engine.append(run, 'WORKFLOW_TASK_STARTED', 'workflowTaskStartedEventAttributes', {
+  const startedAttrs = () => ({
     scheduledEventId: wft.scheduledEventId,
     identity,
     requestId: randomUUID(),
     historySizeBytes: run.historySizeBytes,
     suggestContinueAsNew: run.history.length >= SUGGEST_CAN_EVENTS || run.historySizeBytes >= SUGGEST_CAN_BYTES,
   });
+  if (wft.unwritten) {
+    // handed to the worker after the written history, but not written (yet)
+    wft.scheduledEventId = run.history.length + 1;
+    wft.startedEventId = run.history.length + 2;
+    wft.pendingEvents = [
+      makeEvent(engine, wft.scheduledEventId, 'WORKFLOW_TASK_SCHEDULED', 'workflowTaskScheduledEventAttributes', scheduledAttrs(run, wft)),
+      makeEvent(engine, wft.startedEventId, 'WORKFLOW_TASK_STARTED', 'workflowTaskStartedEventAttributes', startedAttrs()),
+    ];
+  } else {
+    wft.startedEventId = engine.append(run, 'WORKFLOW_TASK_STARTED', 'workflowTaskStartedEventAttributes', startedAttrs());
+  }
   engine.busyCount++;
   wft.cancelTimeout = engine.clock.after(run.wftTimeoutMs, () => workflowTaskTimedOut(engine, run, wft));
   const first = wft.sticky ? run.lastCompletedStartedEventId + 1 : 1;
@@ -86,7 +126,7 @@ function startWorkflowTask(engine: Engine, run: Run, wft: WorkflowTask, identity
     startedEventId: wft.startedEventId,
     attempt: wft.attempt,
     backlogCountHint: 0,
-    history: { events: run.history.slice(first - 1) },
+    history: { events: wft.pendingEvents ? [...run.history.slice(first - 1), ...wft.pendingEvents] : run.history.slice(first - 1) },
     workflowExecutionTaskQueue: { name: run.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
     scheduledTime: ts(wft.scheduledTime),
     startedTime: ts(now),
@@ -105,11 +145,14 @@ function workflowTaskTimedOut(engine: Engine, run: Run, wft: WorkflowTask): void
   if (run.wft !== wft || !engine.isOpen(run)) return;
   engine.log(`workflow task for ${run.workflowId} timed out (attempt ${wft.attempt}); rescheduling on ${run.taskQueue}`);
   finishWorkflowTask(engine, run, wft);
-  engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
-    scheduledEventId: wft.scheduledEventId,
-    startedEventId: wft.startedEventId,
-    timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
-  });
+  if (wft.speculative) writePendingEvents(run, wft);
+  if (!wft.unwritten) {
+    engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
+    });
+  }
   run.sticky = undefined;
   run.nextWftAttempt = wft.attempt + 1;
   engine.flushBuffered(run);
@@ -128,13 +171,17 @@ export function startedWorkflowTask(engine: Engine, token: TokenData): { run: Ru
 
 export function failWorkflowTask(engine: Engine, run: Run, wft: WorkflowTask, cause: string, failure: Msg | undefined, identity?: string): void {
   finishWorkflowTask(engine, run, wft);
-  engine.append(run, 'WORKFLOW_TASK_FAILED', 'workflowTaskFailedEventAttributes', {
-    scheduledEventId: wft.scheduledEventId,
-    startedEventId: wft.startedEventId,
-    cause,
-    failure,
-    identity,
-  });
+  // the first failure is written; the retries after it stay transient until one completes
+  if (wft.speculative) writePendingEvents(run, wft);
+  if (!wft.unwritten) {
+    engine.append(run, 'WORKFLOW_TASK_FAILED', 'workflowTaskFailedEventAttributes', {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      cause,
+      failure,
+      identity,
+    });
+  }
   run.sticky = undefined;
   run.nextWftAttempt = wft.attempt + 1;
   engine.flushBuffered(run);
@@ -172,6 +219,15 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: Msg): Msg {
   }
 
   finishWorkflowTask(engine, run, wft);
+  if (wft.speculative && commands.length === 0 && run.buffered.length === 0 && !req.forceCreateNewWorkflowTask && onlyRejections(messages)) {
+    // a speculative task that only rejected updates leaves no trace in history; the worker is
+    // told to forget it (resetHistoryEventId: the last started event it may keep)
+    for (const m of messages.values()) applyUpdateMessage(engine, run, m);
+    if ([...run.updates.values()].some((u) => u.stage === 'admitted')) scheduleWorkflowTask(engine, run, { speculative: true });
+    afterWorkflowTask(engine, run);
+    return { activityTasks: [], resetHistoryEventId: run.lastCompletedStartedEventId };
+  }
+  writePendingEvents(run, wft);
   const completedId = engine.append(run, 'WORKFLOW_TASK_COMPLETED', 'workflowTaskCompletedEventAttributes', {
     scheduledEventId: wft.scheduledEventId,
     startedEventId: wft.startedEventId,
@@ -221,6 +277,14 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: Msg): Msg {
   for (const f of after) f();
   afterWorkflowTask(engine, run);
   return { activityTasks: [], resetHistoryEventId: 0 };
+}
+
+function onlyRejections(messages: Map<string, Msg>): boolean {
+  if (messages.size === 0) return false;
+  for (const m of messages.values()) {
+    if (!String(m.body?.type_url ?? '').endsWith('temporal.api.update.v1.Rejection')) return false;
+  }
+  return true;
 }
 
 export function respondWorkflowTaskFailed(engine: Engine, req: Msg): Msg {

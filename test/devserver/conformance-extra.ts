@@ -1,6 +1,17 @@
 // More conformance workflows (async completion, workflow retries and cron, updates at close,
 // priority ...), re-exported by conformance-workflows.ts, the bundle's entry point.
-import { ActivityCancellationType, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ConformanceActivities } from './conformance-workflows.js';
 
 /** Runs one activity the test completes from outside (by task token or by id). */
@@ -25,4 +36,24 @@ export async function cronCounter(): Promise<{ count: number; cronSchedule?: str
   const info = workflowInfo();
   const previous = (info.lastResult as { count: number } | undefined)?.count ?? 0;
   return { count: previous + 1, cronSchedule: info.cronSchedule, attempt: info.attempt };
+}
+
+export const slowUpdate = defineUpdate<string>('slow');
+export const finishSignal = defineSignal('finish');
+
+/** Ends (completes, continues as new, or is cancelled) while its update handlers still run. */
+export async function updateOutlived(mode: 'complete' | 'continue' | 'cancel', continued = false): Promise<string> {
+  let finish = false;
+  setHandler(slowUpdate, async () => {
+    await CancellationScope.nonCancellable(() => condition(() => false));
+    return 'never';
+  });
+  setHandler(finishSignal, () => void (finish = true));
+  if (continued) {
+    await condition(() => finish);
+    return 'second run';
+  }
+  await condition(() => finish); // 'cancel': the test cancels the workflow here
+  if (mode === 'continue') await continueAsNew<typeof updateOutlived>(mode, true);
+  return 'done';
 }
