@@ -75,13 +75,13 @@ export function notifyParent(engine: Engine, run: Run): void {
   });
 }
 
-export function startChild(engine: Engine, run: Run, a: Msg, completedId: number, after: Array<() => void>): void {
+export function startChild(engine: Engine, run: Run, a: Msg, completedId: number, after: Array<() => void>, userMetadata?: Msg): void {
   const ns = a.namespace || run.namespace;
   const initiatedEventId = engine.append(run, 'START_CHILD_WORKFLOW_EXECUTION_INITIATED', 'startChildWorkflowExecutionInitiatedEventAttributes', {
     ...a,
     namespace: ns,
     workflowTaskCompletedEventId: completedId,
-  });
+  }, userMetadata ? { userMetadata } : {});
   run.children.set(initiatedEventId, {
     initiatedEventId,
     startedEventId: 0,

@@ -196,7 +196,8 @@ export function applyCommand(engine: Engine, run: Run, c: Msg, completedId: numb
     }
     case 'COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES': {
       const sa = c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes;
-      for (const [k, v] of Object.entries((sa?.indexedFields ?? {}) as Record<string, Msg>)) {
+      const typed = engine.searchAttributes.validate(sa?.indexedFields ?? {}) as Record<string, Msg>;
+      for (const [k, v] of Object.entries(typed)) {
         if (!v?.data || (v.data as Uint8Array).length === 0) delete run.searchAttributes[k];
         else run.searchAttributes[k] = v;
       }
@@ -235,7 +236,7 @@ export function applyCommand(engine: Engine, run: Run, c: Msg, completedId: numb
       continueAsNew(engine, run, c.continueAsNewWorkflowExecutionCommandAttributes ?? {}, completedId);
       return false;
     case 'COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION':
-      startChild(engine, run, c.startChildWorkflowExecutionCommandAttributes, completedId, after);
+      startChild(engine, run, c.startChildWorkflowExecutionCommandAttributes, completedId, after, c.userMetadata);
       return false;
     case 'COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION':
       cancelExternal(engine, run, c.requestCancelExternalWorkflowExecutionCommandAttributes, completedId, after);

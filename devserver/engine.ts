@@ -74,6 +74,9 @@ export class Engine {
   readonly searchAttributes = new SearchAttributeRegistry();
   readonly queryTasks = new Map<string, { run: Run; q: QueryState }>();
   private nonce = Date.now(); // unique across restarts of a persisted server
+  readonly clusterId = randomUUID();
+  /** set when --db persistence is attached */
+  persistent = false;
   /** tasks started and not finished (workflow + activity) */
   busyCount = 0;
   readonly log: (msg: string) => void;

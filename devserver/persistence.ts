@@ -147,6 +147,7 @@ function resume(engine: Engine, run: Run, saved: SavedRun): void {
 }
 
 export function attachPersistence(engine: Engine, file: string): Persistence {
+  engine.persistent = true;
   if (existsSync(file)) {
     let snap: Snapshot;
     try {

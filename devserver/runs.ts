@@ -115,6 +115,7 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
     memo: req.memo,
     searchAttributes,
     parent: opts.parent,
+    root: rootOf(engine, opts.parent),
     startRequestId: req.requestId,
     nextWftAttempt: 1,
     lastCompletedStartedEventId: 0,
@@ -163,7 +164,7 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
     searchAttributes: Object.keys(searchAttributes).length ? { indexedFields: searchAttributes } : undefined,
     header: req.header,
     workflowId,
-  });
+  }, req.userMetadata ? { userMetadata: req.userMetadata } : {});
   if (runs.length === 0) engine.executions.set(`${ns}/${workflowId}`, runs);
   runs.push(run);
   engine.runsById.set(runId, run);
@@ -179,6 +180,12 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
   }
   engine.changed();
   return { run, started: true };
+}
+
+function rootOf(engine: Engine, parent: Run['parent']): Run['root'] {
+  if (!parent) return undefined;
+  const p = engine.runsById.get(parent.runId);
+  return p?.root ?? { workflowId: parent.workflowId, runId: parent.runId };
 }
 
 export function signal(engine: Engine, run: Run, req: Msg): void {

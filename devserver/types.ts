@@ -126,6 +126,8 @@ export interface Run {
   memo?: Msg;
   searchAttributes: Record<string, Msg>;
   parent?: ParentRef;
+  /** the root of the parent chain (absent: the run is its own root) */
+  root?: { workflowId: string; runId: string };
   startRequestId?: string;
   // workflow task state
   wft?: WorkflowTask;

@@ -57,3 +57,9 @@ export async function updateOutlived(mode: 'complete' | 'continue' | 'cancel', c
   if (mode === 'continue') await continueAsNew<typeof updateOutlived>(mode, true);
   return 'done';
 }
+
+/** What the workflow sees of a Datetime search attribute. */
+export async function datetimeAttribute(): Promise<{ isDate: boolean; iso?: string }> {
+  const value = (workflowInfo().searchAttributes?.CustomDatetimeField as unknown[] | undefined)?.[0];
+  return { isDate: value instanceof Date, iso: value instanceof Date ? value.toISOString() : String(value) };
+}
