@@ -3,8 +3,9 @@
 // with its close event, carrying the final attempt number and the last failure.
 import { randomUUID } from 'node:crypto';
 import { decideRetry } from './activity-rules.js';
-import { type Engine, type TokenData, decodeToken, encodeToken } from './engine.js';
-import { type Msg, notFound, ts } from './proto.js';
+import type { Engine } from './engine.js';
+import { type Msg, invalidArgument, notFound, ts } from './proto.js';
+import { type TokenData, decodeToken, encodeToken } from './tokens.js';
 import type { ActivityState, Run } from './types.js';
 
 const dur = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
@@ -41,7 +42,7 @@ function startActivity(engine: Engine, run: Run, a: ActivityState, nonce: number
   engine.activityStarted();
   armAttemptTimers(engine, run, a);
   return {
-    taskToken: encodeToken({ k: 'a', ns: run.namespace, wid: run.workflowId, rid: run.runId, n: a.nonce, e: a.scheduledEventId }),
+    taskToken: encodeToken({ k: 'a', ns: run.namespace, wid: run.workflowId, rid: run.runId, n: a.nonce, e: a.scheduledEventId, attempt: a.attempt, activityId: a.activityId }),
     workflowNamespace: run.namespace,
     workflowType: { name: run.workflowType },
     workflowExecution: { workflowId: run.workflowId, runId: run.runId },
@@ -174,17 +175,36 @@ function close(engine: Engine, run: Run, a: ActivityState, writeClose: (startedE
   engine.changed();
 }
 
+const ACTIVITY_NOT_FOUND = 'invalid activityID or activity already timed out or invoking workflow is completed';
+
 function activityFor(engine: Engine, token: TokenData): { run: Run; a: ActivityState } {
   const run = engine.runsById.get(token.rid);
   const a = run?.activities.get(token.e ?? -1);
   if (!run || !a || token.k !== 'a' || a.nonce !== token.n || a.state !== 'started' || !engine.isOpen(run)) {
-    throw notFound('invalid activityID or activity already timed out or invoking workflow is completed');
+    throw notFound(ACTIVITY_NOT_FOUND);
   }
   return { run, a };
 }
 
-export function respondActivityCompleted(engine: Engine, req: Msg): Msg {
-  const { run, a } = activityFor(engine, decodeToken(req.taskToken));
+/** The ...ById requests: the started attempt of activity `activityId` in the named run. */
+function activityById(engine: Engine, req: Msg): { run: Run; a: ActivityState } {
+  if (!req.workflowId) throw invalidArgument('WorkflowId is not set on request.');
+  if (!req.activityId) throw invalidArgument('ActivityId is not set on request.');
+  let run: Run;
+  try {
+    run = engine.findRun(engine.namespace(req.namespace).name, { workflowId: req.workflowId, runId: req.runId });
+  } catch (err) {
+    if ((err as { code?: number }).code === 5) throw notFound(ACTIVITY_NOT_FOUND);
+    throw err;
+  }
+  const a = [...run.activities.values()].find((x) => x.activityId === req.activityId);
+  if (!a || a.state !== 'started' || !engine.isOpen(run)) throw notFound(ACTIVITY_NOT_FOUND);
+  return { run, a };
+}
+
+type Target = { run: Run; a: ActivityState };
+
+function complete(engine: Engine, { run, a }: Target, req: Msg): Msg {
   close(engine, run, a, (startedEventId) => {
     engine.append(run, 'ACTIVITY_TASK_COMPLETED', 'activityTaskCompletedEventAttributes', {
       result: req.result,
@@ -196,15 +216,13 @@ export function respondActivityCompleted(engine: Engine, req: Msg): Msg {
   return {};
 }
 
-export function respondActivityFailed(engine: Engine, req: Msg): Msg {
-  const { run, a } = activityFor(engine, decodeToken(req.taskToken));
+function fail(engine: Engine, { run, a }: Target, req: Msg): Msg {
   if (req.lastHeartbeatDetails) a.heartbeatDetails = req.lastHeartbeatDetails;
   attemptFailed(engine, run, a, req.failure ?? { message: 'activity failed' }, req.identity);
   return { failures: [] };
 }
 
-export function respondActivityCanceled(engine: Engine, req: Msg): Msg {
-  const { run, a } = activityFor(engine, decodeToken(req.taskToken));
+function canceled(engine: Engine, { run, a }: Target, req: Msg): Msg {
   close(engine, run, a, (startedEventId) => {
     engine.append(run, 'ACTIVITY_TASK_CANCELED', 'activityTaskCanceledEventAttributes', {
       details: req.details,
@@ -217,13 +235,23 @@ export function respondActivityCanceled(engine: Engine, req: Msg): Msg {
   return {};
 }
 
-export function recordHeartbeat(engine: Engine, req: Msg): Msg {
-  const { run, a } = activityFor(engine, decodeToken(req.taskToken));
+function heartbeat(engine: Engine, { run, a }: Target, req: Msg): Msg {
   if (req.details) a.heartbeatDetails = req.details;
   a.lastHeartbeatTime = engine.clock.now();
   armHeartbeatTimer(engine, run, a);
   return { cancelRequested: a.cancelRequested, activityPaused: false, activityReset: false };
 }
+
+const byToken = (engine: Engine, req: Msg) => activityFor(engine, decodeToken(req.taskToken));
+
+export const respondActivityCompleted = (engine: Engine, req: Msg): Msg => complete(engine, byToken(engine, req), req);
+export const respondActivityFailed = (engine: Engine, req: Msg): Msg => fail(engine, byToken(engine, req), req);
+export const respondActivityCanceled = (engine: Engine, req: Msg): Msg => canceled(engine, byToken(engine, req), req);
+export const recordHeartbeat = (engine: Engine, req: Msg): Msg => heartbeat(engine, byToken(engine, req), req);
+export const respondActivityCompletedById = (engine: Engine, req: Msg): Msg => complete(engine, activityById(engine, req), req);
+export const respondActivityFailedById = (engine: Engine, req: Msg): Msg => fail(engine, activityById(engine, req), req);
+export const respondActivityCanceledById = (engine: Engine, req: Msg): Msg => canceled(engine, activityById(engine, req), req);
+export const recordHeartbeatById = (engine: Engine, req: Msg): Msg => heartbeat(engine, activityById(engine, req), req);
 
 /** RequestCancelActivityTask: an activity not yet running is canceled at once; returns true if so. */
 export function requestCancelActivity(engine: Engine, run: Run, scheduledEventId: number, cancelEventId: number): boolean {

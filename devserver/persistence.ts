@@ -19,7 +19,7 @@ export interface Persistence {
 }
 
 interface SavedRun extends Omit<Run, 'wft' | 'buffered' | 'activities' | 'timers' | 'children' | 'updates' | 'pendingQueries' | 'signalRequestIds' | 'closeWaiters' | 'eventWaiters' | 'runTimers' | 'sticky'> {
-  wft?: { scheduledEventId: number; startedEventId: number; attempt: number };
+  wft?: { scheduledEventId: number; startedEventId: number; attempt: number; unwritten?: boolean; speculative?: boolean };
   activities: Array<Omit<ActivityState, 'timers' | 'deadlineTimer'>>;
   timers: Array<{ timerId: string; startedEventId: number; at: number }>;
   children: Array<Run['children'] extends Map<number, infer C> ? C : never>;
@@ -57,7 +57,7 @@ function snapshot(engine: Engine): Snapshot {
     } = r;
     runs.push({
       ...plain,
-      wft: wft ? { scheduledEventId: wft.scheduledEventId, startedEventId: wft.startedEventId, attempt: wft.attempt } : undefined,
+      wft: wft ? { scheduledEventId: wft.scheduledEventId, startedEventId: wft.startedEventId, attempt: wft.attempt, unwritten: wft.unwritten, speculative: wft.speculative } : undefined,
       activities: [...activities.values()].map(({ timers: _t, deadlineTimer: _d, ...a }) => a),
       timers: [...timers.entries()].map(([timerId, t]) => ({ timerId, startedEventId: t.startedEventId, at: t.at })),
       children: [...children.values()],
@@ -118,7 +118,11 @@ function resume(engine: Engine, run: Run, saved: SavedRun): void {
     enqueueActivity(engine, run, state);
   }
   const w = saved.wft;
-  if (w && w.startedEventId > 0) {
+  if (w?.unwritten) {
+    // kept off history: simply handed out again
+    run.nextWftAttempt = w.attempt;
+    engine.scheduleWorkflowTask(run, { speculative: w.speculative });
+  } else if (w && w.startedEventId > 0) {
     engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
       scheduledEventId: w.scheduledEventId,
       startedEventId: w.startedEventId,
@@ -143,6 +147,7 @@ function resume(engine: Engine, run: Run, saved: SavedRun): void {
 }
 
 export function attachPersistence(engine: Engine, file: string): Persistence {
+  engine.persistent = true;
   if (existsSync(file)) {
     let snap: Snapshot;
     try {

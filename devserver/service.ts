@@ -5,15 +5,20 @@ import { randomUUID } from 'node:crypto';
 import {
   describePendingActivity,
   recordHeartbeat,
+  recordHeartbeatById,
   respondActivityCanceled,
+  respondActivityCanceledById,
   respondActivityCompleted,
+  respondActivityCompletedById,
   respondActivityFailed,
+  respondActivityFailedById,
 } from './activities.js';
-import { encodeUpdateRequest, respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './commands.js';
+import { encodeUpdateRequest } from './updates.js';
+import { respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './workflow-tasks.js';
 import { type Engine, decodeToken } from './engine.js';
 import { DECODE_ERROR, GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceDefinition, ts, durationToMs, unimplemented } from './proto.js';
 import type { Run } from './types.js';
-import { parseQuery } from './visibility.js';
+import { keywordPayload, parseQuery, statusName } from './visibility.js';
 
 const POLL_TIMEOUT_MS = 55_000;
 export const SERVER_VERSION = '1.27.0+stratus';
@@ -35,7 +40,7 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
         upsertMemo: true,
         eagerWorkflowStart: false,
         sdkMetadata: true,
-        countGroupByExecutionStatus: false,
+        countGroupByExecutionStatus: true,
         nexus: false,
       },
     }),
@@ -62,7 +67,9 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
       ns(req);
       const runs = engine.runsOf(req.namespace, req.workflowId);
       const current = runs[runs.length - 1];
-      if (current && engine.isOpen(current)) {
+      if (current && engine.isOpen(current) && req.workflowIdConflictPolicy === 'WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING') {
+        engine.terminate(current, 'terminated by signal-with-start (workflow id conflict policy TERMINATE_EXISTING)', undefined, req.identity);
+      } else if (current && engine.isOpen(current)) {
         engine.signal(current, { signalName: req.signalName, input: req.signalInput, identity: req.identity, header: req.header, requestId: req.requestId });
         return { runId: current.runId, started: false };
       }
@@ -128,6 +135,10 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
     RespondActivityTaskFailed: (req) => respondActivityFailed(engine, req),
     RespondActivityTaskCanceled: (req) => respondActivityCanceled(engine, req),
     RecordActivityTaskHeartbeat: (req) => recordHeartbeat(engine, req),
+    RespondActivityTaskCompletedById: (req) => respondActivityCompletedById(engine, req),
+    RespondActivityTaskFailedById: (req) => respondActivityFailedById(engine, req),
+    RespondActivityTaskCanceledById: (req) => respondActivityCanceledById(engine, req),
+    RecordActivityTaskHeartbeatById: (req) => recordHeartbeatById(engine, req),
 
     QueryWorkflow: async (req) => {
       const run = engine.findRun(ns(req), req.execution);
@@ -194,6 +205,7 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
           workflowExecutionTimeout: dur(run.executionTimeoutMs),
           workflowRunTimeout: dur(run.runTimeoutMs),
           defaultWorkflowTaskTimeout: dur(run.wftTimeoutMs),
+          userMetadata: run.history[0]?.userMetadata,
         },
         workflowExecutionInfo: executionInfo(run),
         pendingActivities: [...run.activities.values()].map(describePendingActivity),
@@ -226,7 +238,29 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
       return { executions: page.map(executionInfo), nextPageToken: next < runs.length ? Buffer.from(String(next)) : undefined };
     },
 
-    CountWorkflowExecutions: (req) => ({ count: listRuns(engine, ns(req), req.query).length }),
+    CountWorkflowExecutions: (req) => {
+      const m = /^(.*?)\s*GROUP\s+BY\s+(.+)$/is.exec(req.query ?? '');
+      if (!m) return { count: listRuns(engine, ns(req), req.query).length };
+      const field = m[2]!.trim().replace(/^`|`$/g, '');
+      if (field !== 'ExecutionStatus') throw invalidArgument(`invalid query: GROUP BY is only supported for ExecutionStatus, not ${field}`);
+      const counts = new Map<string, number>();
+      for (const run of listRuns(engine, ns(req), m[1])) counts.set(run.status, (counts.get(run.status) ?? 0) + 1);
+      const groups = [...counts.entries()].map(([status, count]) => ({ groupValues: [keywordPayload(statusName(status))], count }));
+      return { count: groups.reduce((a, g) => a + g.count, 0), groups };
+    },
+
+    GetClusterInfo: () => ({
+      supportedClients: {},
+      serverVersion: SERVER_VERSION,
+      clusterId: engine.clusterId,
+      versionInfo: { current: { version: SERVER_VERSION } },
+      clusterName: 'stratus-embedded',
+      historyShardCount: 1,
+      persistenceStore: engine.persistent ? 'stratus-json-snapshot' : 'memory',
+      visibilityStore: 'memory',
+      initialFailoverVersion: 1,
+      failoverVersionIncrement: 10,
+    }),
 
     GetSearchAttributes: () => ({
       keys: Object.fromEntries([...Object.entries(engine.searchAttributes.system()), ...engine.searchAttributes.custom.entries()]),
@@ -279,7 +313,7 @@ function releaseStickyQueue(engine: Engine, queue: string): void {
     const wft = run.wft;
     if (wft && wft.startedEventId === 0 && wft.queue === queue) {
       wft.cancelTimeout?.();
-      engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
+      if (!wft.unwritten) engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
         scheduledEventId: wft.scheduledEventId,
         startedEventId: 0,
         timeoutType: 'TIMEOUT_TYPE_SCHEDULE_TO_START',
@@ -325,6 +359,7 @@ export function executionInfo(run: Run): Msg {
     status: run.status,
     historyLength: run.history.length,
     parentExecution: run.parent ? { workflowId: run.parent.workflowId, runId: run.parent.runId } : undefined,
+    rootExecution: run.root ?? { workflowId: run.workflowId, runId: run.runId },
     executionTime: ts(run.executionTime),
     memo: run.memo,
     searchAttributes: Object.keys(run.searchAttributes).length ? { indexedFields: run.searchAttributes } : undefined,

@@ -29,6 +29,14 @@ export interface WorkflowTask {
   cancelTimeout?: () => void;
   /** update ids delivered with this task */
   updates: string[];
+  /**
+   * Kept off history until it completes, as the real server does for a retry after a failed
+   * attempt (transient) and for a task scheduled only to deliver an update (speculative).
+   */
+  unwritten?: boolean;
+  speculative?: boolean;
+  /** the Scheduled and Started events of an unwritten task, handed to the worker but not written */
+  pendingEvents?: HistoryEvent[];
 }
 
 export interface ActivityState {
@@ -118,6 +126,8 @@ export interface Run {
   memo?: Msg;
   searchAttributes: Record<string, Msg>;
   parent?: ParentRef;
+  /** the root of the parent chain (absent: the run is its own root) */
+  root?: { workflowId: string; runId: string };
   startRequestId?: string;
   // workflow task state
   wft?: WorkflowTask;

@@ -22,6 +22,10 @@ const SYSTEM: Record<string, IndexedValueType> = {
   CloseTime: 'INDEXED_VALUE_TYPE_DATETIME',
   ExecutionTime: 'INDEXED_VALUE_TYPE_DATETIME',
   HistoryLength: 'INDEXED_VALUE_TYPE_INT',
+  ParentWorkflowId: 'INDEXED_VALUE_TYPE_KEYWORD',
+  ParentRunId: 'INDEXED_VALUE_TYPE_KEYWORD',
+  RootWorkflowId: 'INDEXED_VALUE_TYPE_KEYWORD',
+  RootRunId: 'INDEXED_VALUE_TYPE_KEYWORD',
   TemporalChangeVersion: 'INDEXED_VALUE_TYPE_KEYWORD_LIST',
   BinaryChecksums: 'INDEXED_VALUE_TYPE_KEYWORD_LIST',
   BuildIds: 'INDEXED_VALUE_TYPE_KEYWORD_LIST',
@@ -86,13 +90,44 @@ export class SearchAttributeRegistry {
     }
   }
 
-  /** Checks every attribute is registered; returns the attributes or an error message. */
+  /**
+   * Checks every attribute is registered; returns the attributes, each payload carrying its
+   * registered type in the `type` metadata as the real server sets it, or an error message.
+   */
   validate(fields: Record<string, Msg>): Record<string, Msg> | string {
-    for (const name of Object.keys(fields)) {
-      if (!this.typeOf(name)) return `search attribute ${name} is not defined`;
+    const typed: Record<string, Msg> = {};
+    for (const [name, payload] of Object.entries(fields)) {
+      const t = this.typeOf(name);
+      if (!t) return `search attribute ${name} is not defined`;
+      typed[name] = withType(payload, t);
     }
-    return { ...fields };
+    return typed;
   }
+}
+
+const TYPE_NAMES: Record<IndexedValueType, string> = {
+  INDEXED_VALUE_TYPE_TEXT: 'Text',
+  INDEXED_VALUE_TYPE_KEYWORD: 'Keyword',
+  INDEXED_VALUE_TYPE_INT: 'Int',
+  INDEXED_VALUE_TYPE_DOUBLE: 'Double',
+  INDEXED_VALUE_TYPE_BOOL: 'Bool',
+  INDEXED_VALUE_TYPE_DATETIME: 'Datetime',
+  INDEXED_VALUE_TYPE_KEYWORD_LIST: 'KeywordList',
+};
+
+function withType(payload: Msg, t: IndexedValueType): Msg {
+  if (!payload?.data || (payload.data as Uint8Array).length === 0) return payload; // an unset (removal)
+  return { ...payload, metadata: { ...(payload.metadata ?? {}), type: Buffer.from(TYPE_NAMES[t] ?? 'Keyword') } };
+}
+
+/** A Keyword payload as the server writes one (e.g. a GROUP BY value). */
+export function keywordPayload(value: string): Msg {
+  return { metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Keyword') }, data: Buffer.from(JSON.stringify(value)) };
+}
+
+/** ExecutionStatus as visibility names it (Running, Completed ...). */
+export function statusName(status: string): string {
+  return Object.entries(STATUS_NAMES).find(([, v]) => v === status)?.[0] ?? status;
 }
 
 /** Decodes a search attribute payload (JSON data) to a JS value. */
@@ -292,6 +327,14 @@ function attributeOf(run: Run, name: string): unknown {
       return run.executionTime;
     case 'HistoryLength':
       return run.history.length;
+    case 'ParentWorkflowId':
+      return run.parent?.workflowId;
+    case 'ParentRunId':
+      return run.parent?.runId;
+    case 'RootWorkflowId':
+      return run.root?.workflowId ?? run.workflowId;
+    case 'RootRunId':
+      return run.root?.runId ?? run.runId;
     default:
       return payloadValue(run.searchAttributes[name]);
   }

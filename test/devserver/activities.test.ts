@@ -14,7 +14,7 @@ const id = (name: string) => `${name}-${++n}`;
 
 beforeAll(async () => {
   t = await createTestEnv();
-  const { attemptsOf: _a, ...activities } = acts;
+  const { attemptsOf: _a, asyncInfo: _i, ...activities } = acts;
   worker = await t.worker({ taskQueue, activities });
   running = worker.run();
 });

@@ -1,8 +1,9 @@
 // Activity implementations for the conformance workflows (real code run by a real worker).
-import { ApplicationFailure, Context, sleep as activitySleep } from '@temporalio/activity';
+import { ApplicationFailure, CompleteAsyncError, Context, type Info, sleep as activitySleep } from '@temporalio/activity';
 
 export function conformanceActivities() {
   const attempts = new Map<string, number>();
+  const asyncStarted = new Map<string, Info>();
   return {
     async greet(name: string): Promise<string> {
       return `hello, ${name}`;
@@ -47,6 +48,14 @@ export function conformanceActivities() {
     async hang(): Promise<string> {
       return 'answered by a healthy worker';
     },
+    /** leaves the activity running: the test completes it through the client */
+    async completeLater(): Promise<string> {
+      const { info } = Context.current();
+      asyncStarted.set(info.workflowExecution?.workflowId ?? '', info);
+      throw new CompleteAsyncError();
+    },
     attemptsOf: (workflowId: string) => attempts.get(workflowId),
+    /** the info of the async activity of `workflowId`, once it has started */
+    asyncInfo: (workflowId: string) => asyncStarted.get(workflowId),
   };
 }

@@ -29,6 +29,7 @@ export interface ConformanceActivities {
   stall(ms: number): Promise<string>;
   waitForCancel(): Promise<string>;
   hang(): Promise<string>;
+  completeLater(): Promise<string>;
 }
 
 const quick = proxyActivities<ConformanceActivities>({
@@ -241,3 +242,4 @@ export async function signalMissing(): Promise<string> {
     return `failed: ${(err as Error).name}: ${(err as Error).message}`;
   }
 }
+export * from './conformance-extra.js';

@@ -16,7 +16,7 @@ const id = (name: string) => `${name}-${++n}`;
 
 beforeAll(async () => {
   t = await createTestEnv({ searchAttributes: { StratusStream: 'Keyword' } });
-  const { attemptsOf: _a, ...activities } = conformanceActivities();
+  const { attemptsOf: _a, asyncInfo: _i, ...activities } = conformanceActivities();
   worker = await t.worker({ taskQueue, activities });
   running = worker.run();
 });
