@@ -99,6 +99,7 @@ test('plan, warn, shelve, delete shelved, purge an ended project, retire an EOL 
   const reports = await sweepReports(handle);
   const failures = reports.flatMap((r) => r.actions.filter((a) => a.outcome === 'failed').map((a) => `${a.resource.type} ${a.resource.name}: ${a.detail}`));
   expect(failures).toEqual([]);
+  expect(reports.map((r) => r.status).filter((st) => st !== 'completed')).toEqual([]);
   expect(reports.flatMap((r) => r.problems)).toEqual([]);
 
   const left = await ownedBy(api, ended.projectId);
@@ -106,6 +107,9 @@ test('plan, warn, shelve, delete shelved, purge an ended project, retire an EOL 
     servers: [], volumes: [], snapshots: [], images: [], networks: [], subnets: [], routers: [], ports: [], floatingips: [],
     securityGroups: [], containers: [],
   });
+  // Ports Neutron gives no project (the router's gateway, the floating IP's) went with their device.
+  const ports = (await api.ok('network', 'GET', '/v2.0/ports')).ports as { id: string; device_id: string }[];
+  expect(ports.filter((p) => p.device_id === ended.routerId || p.device_id === ended.floatingIpId)).toEqual([]);
 
   const shelved = await cloud.compute.getServer(live.servers.stopped);
   expect(shelved?.status).toBe('SHELVED_OFFLOADED');
