@@ -13,7 +13,7 @@ import { createSmtpNotifier } from '../../clients/smtp.js';
 import { lifecycleConfigSchema } from '../../config/lifecycle.js';
 import { lifecycleSettings } from '../../config/lifecycle-settings.js';
 import { type LifecycleSettings } from '../../workflows/lifecycle-sweep-types.js';
-import { startFakeOpenStack, type FakeOpenStack } from '../fakes/openstack.js';
+import { startFakeOpenStack, type FakeOpenStack, type FakeOpenStackOptions } from '../fakes/openstack.js';
 import { startSmtpListener, type SmtpListener } from '../support/smtp-listener.js';
 import { createTestEnv, type TestEnv } from '../support/temporal.js';
 
@@ -36,14 +36,20 @@ export interface LifecycleRig {
 /** `YYYY-MM-DD` of a time. */
 export const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
-export async function createLifecycleRig(): Promise<LifecycleRig> {
+/** Options of {@link createLifecycleRig}: the fake cloud's users, and the application credential the worker uses. */
+export interface LifecycleRigOptions {
+  fake?: FakeOpenStackOptions;
+  credential?: { id: string; secret: string };
+}
+
+export async function createLifecycleRig(options: LifecycleRigOptions = {}): Promise<LifecycleRig> {
   const t = await createTestEnv();
-  const fake = await startFakeOpenStack();
+  const fake = await startFakeOpenStack(options.fake);
   const smtp = await startSmtpListener();
   const dir = mkdtempSync(join(tmpdir(), 'stratus-lifecycle-'));
   const cloud = createCloud({
     authUrl: fake.authUrl, region: 'RegionOne',
-    credentials: { kind: 'application-credential', id: 'cred-1', secret: 'cred-secret' },
+    credentials: { kind: 'application-credential', ...(options.credential ?? { id: 'cred-1', secret: 'cred-secret' }) },
     retry: { baseDelayMs: 5, maxDelayMs: 50, maxRetryAfterMs: 5000 },
     busyDelayMs: 5,
   });

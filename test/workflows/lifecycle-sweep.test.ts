@@ -112,6 +112,9 @@ test('seven months: warn, shelve, warn, delete; an ended allocation purged in or
   expect(bob).toHaveLength(2);
   expect(bob[0].text).toContain('old-db');
   expect(bob[0].text).toContain('old-data');
+  // Swift containers are in the inventory now: warned about, and reported as purged.
+  expect(bob[0].text).toContain('results');
+  expect(purge.actions).toContainEqual(expect.objectContaining({ resource: expect.objectContaining({ type: 'container', name: 'results', project: 'p-ended' }), outcome: 'done' }));
 
   // Day 198: stopped-vm (shelved on day ~14) was warned 30 and 7 days ahead and deleted on day ~194.
   await sleepUntil(198);
