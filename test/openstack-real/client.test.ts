@@ -71,8 +71,10 @@ describe('admin application credential', () => {
     expect(inv.networks.map((n) => n.id)).toContain(seeded.networkId);
     expect(inv.routers.map((r) => r.id)).toContain(seeded.routerId);
     expect(inv.ports.map((p) => p.id)).toContain(seeded.portId);
-    // Router-gateway and floating-IP ports come with project_id "" from Neutron: attributed to a project.
-    expect(inv.ports.filter((p) => !p.projectId)).toEqual([]);
+    // Neutron gives router-gateway and floating-IP ports project_id "": they are listed with the
+    // device that owns them (the planner attributes them to that device's project).
+    expect(inv.ports.filter((p) => p.deviceId === seeded.routerId && p.deviceOwner === 'network:router_gateway')).toEqual([expect.objectContaining({ projectId: '' })]);
+    expect(inv.ports.filter((p) => p.deviceId === seeded.floatingIpId)).toEqual([expect.objectContaining({ deviceOwner: 'network:floatingip', projectId: '' })]);
   });
 
   test('Swift containers of another project are listed with their objects, by the reseller-admin role', async () => {

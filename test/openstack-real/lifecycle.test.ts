@@ -95,17 +95,21 @@ test('plan, warn, shelve, delete shelved, purge an ended project, retire an EOL 
   // 8 days of delete-shelved on day 8-9, counted from the start.
   // Day 6: the ended project is purged, the stopped server shelved, the EOL image unfeatured.
   const status = await sleepUntil(6);
-  expect(status.lastReport?.status).toBe('completed');
   const reports = await sweepReports(handle);
   const failures = reports.flatMap((r) => r.actions.filter((a) => a.outcome === 'failed').map((a) => `${a.resource.type} ${a.resource.name}: ${a.detail}`));
   expect(failures).toEqual([]);
   expect(reports.flatMap((r) => r.problems)).toEqual([]);
+  expect(reports.map((r) => r.status).filter((st) => st !== 'completed')).toEqual([]);
+  expect(status.lastReport?.status).toBe('completed');
 
   const left = await ownedBy(api, ended.projectId);
   expect(left).toEqual({
     servers: [], volumes: [], snapshots: [], images: [], networks: [], subnets: [], routers: [], ports: [], floatingips: [],
     securityGroups: [], containers: [],
   });
+  // Ports Neutron gives no project (the router's gateway, the floating IP's) went with their device.
+  const ports = (await api.ok('network', 'GET', '/v2.0/ports')).ports as { id: string; device_id: string }[];
+  expect(ports.filter((p) => p.device_id === ended.routerId || p.device_id === ended.floatingIpId)).toEqual([]);
 
   const shelved = await cloud.compute.getServer(live.servers.stopped);
   expect(shelved?.status).toBe('SHELVED_OFFLOADED');

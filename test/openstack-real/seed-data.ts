@@ -150,8 +150,9 @@ export async function ownedBy(api: AdminApi, projectId: string): Promise<Record<
   const names = (xs: { id: string; name?: string }[]) => xs.map((x) => `${x.name ?? ''} ${x.id}`.trim());
   const net = async (kind: string) => names((await api.ok('network', 'GET', `/v2.0/${kind}?project_id=${projectId}`))[kind]);
   const images = [
-    ...(await api.ok('image', 'GET', `/v2/images?owner=${projectId}`)).images,
-    ...(await api.ok('image', 'GET', `/v2/images?owner=${projectId}&os_hidden=true`)).images,
+    // Glance lists community images only when asked (visibility=community or all), hidden ones likewise.
+    ...(await api.ok('image', 'GET', `/v2/images?owner=${projectId}&visibility=all`)).images,
+    ...(await api.ok('image', 'GET', `/v2/images?owner=${projectId}&visibility=all&os_hidden=true`)).images,
   ];
   const containers = await api.req('object-store', 'GET', '?format=json', { project });
   return {
