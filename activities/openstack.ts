@@ -310,7 +310,12 @@ export function createOpenStackActivities({ cloud, protectedProjectIds = [], pol
       // os_hidden images too: Glance lists them only when asked for.
       for (const hidden of [false, true]) {
         for (const i of await collect((m) => cloud.image.listImages({ owner: p, hidden, marker: m, signal: signal() }))) {
-          if (i.ownerProjectId === p) await purgeOne('image', i.id, () => cloud.image.deleteImage(i.id, signal()), r);
+          if (i.ownerProjectId !== p) continue;
+          // the project is purged whole: a protected image (Glance refuses to delete it, 403) is unprotected first
+          await purgeOne('image', i.id, async () => {
+            if (i.protected) await cloud.image.updateImage(i.id, { protected: false }, signal());
+            return cloud.image.deleteImage(i.id, signal());
+          }, r);
         }
       }
     },

@@ -26,6 +26,8 @@ export interface ImageChange {
   /** Properties to remove (missing ones are ignored). */
   remove?: string[];
   visibility?: ImageVisibility;
+  /** Glance's `protected` flag (a protected image cannot be deleted). */
+  protected?: boolean;
 }
 
 /**
@@ -161,7 +163,7 @@ export class GlanceImages implements ImageService {
   async updateImage(id: string, change: ImageChange, signal?: AbortSignal): Promise<ImageDetail> {
     const current = await this.getImage(id, signal);
     if (!current) throw new OpenStackNotFoundError('image', id);
-    const ops: { op: 'add' | 'replace' | 'remove'; path: string; value?: string }[] = [];
+    const ops: { op: 'add' | 'replace' | 'remove'; path: string; value?: string | boolean }[] = [];
     for (const [key, value] of Object.entries(change.set ?? {})) {
       if (!PROPERTY.test(key) || CORE.has(key)) throw new OpenStackInputError(`properties.${key}`, 'is not a settable image property name');
       if (typeof value !== 'string') throw new OpenStackInputError(`properties.${key}`, 'image property values must be strings');
@@ -171,6 +173,7 @@ export class GlanceImages implements ImageService {
     }
     for (const key of change.remove ?? []) if (key in current.properties) ops.push({ op: 'remove', path: `/${key}` });
     if (change.visibility && change.visibility !== current.visibility) ops.push({ op: 'replace', path: '/visibility', value: change.visibility });
+    if (change.protected !== undefined && change.protected !== current.protected) ops.push({ op: 'replace', path: '/protected', value: change.protected });
     if (ops.length === 0) return current;
     const body = await this.client.sendJson('PATCH', `/v2/images/${idSegment('imageId', id)}`, imageSchema, {
       json: ops,

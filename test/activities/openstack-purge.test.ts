@@ -48,8 +48,9 @@ function seed(p: string) {
   const snapshot = fake.addVolumeSnapshot({ volumeId: spare.id, name: 'nightly' });
   const hidden = fake.addImage({ name: 'hidden', owner: p, hidden: true });
   const image = fake.addImage({ name: 'mine', owner: p });
+  const guarded = fake.addImage({ name: 'guarded', owner: p, protected: true });
   fake.addObject(p, 'bucket', 'a');
-  return { ext, net, router, server, web, port, stray, fip, volume, spare, snapshot, hidden, image, base };
+  return { ext, net, router, server, web, port, stray, fip, volume, spare, snapshot, hidden, image, guarded, base };
 }
 
 /** What a project still owns in the fake (Neutron's project-less ports attributed to their device). */
@@ -98,15 +99,18 @@ describe('the deletion order', () => {
 });
 
 describe('purge with an admin credential', () => {
-  it('leaves the project owning nothing: snapshots before volumes, hidden images, security groups after ports', async () => {
+  it('leaves the project owning nothing: snapshots before volumes, hidden and protected images, security groups after ports', async () => {
     const r = seed('gone');
     const keep = seed('paid');
     const acts = createOpenStackActivities({ cloud: admin, pollIntervalMs: 5 });
     const result = await run(acts.deleteProjectResources, { projectId: 'gone' });
     expect(result.failed).toEqual([]);
-    expect(result.deleted).toMatchObject({ 'volume-snapshot': 1, volume: 2, 'security-group': 2, image: 2, container: 1 });
+    expect(result.deleted).toMatchObject({ 'volume-snapshot': 1, volume: 2, 'security-group': 2, image: 3, container: 1 });
     expect(owned('gone')).toEqual([]);
     expect(fake.images.has(r.hidden.id)).toBe(false);
+    // Glance refuses to delete a protected image (403): the purge unprotects it first.
+    expect(fake.images.has(r.guarded.id)).toBe(false);
+    expect(fake.images.get(keep.guarded.id)?.protected).toBe(true);
     // Neutron's own ports of the router gateway and the floating IP went with them.
     expect([...fake.ports.values()].filter((x) => x.networkId === r.ext.id)).toEqual([]);
     // The project next door is untouched.
