@@ -2,7 +2,7 @@
 // JIRA (clients/jira-bug-tracker.ts) and GitHub issues (via the CodeHost adapter). The stream key is carried as a
 // label, so the open bug of a stream can always be found again.
 import { type CodeHost } from './github.js';
-import { InvalidNameError, RequestRejectedError } from './github-errors.js';
+import { InvalidNameError } from './github-errors.js';
 import { assertMarkerKey, hasMarker, withMarker } from './github-marker.js';
 import { assertLabel, parseRepoSlug } from './github-names.js';
 
@@ -110,9 +110,4 @@ export function createGithubBugTracker(options: GithubTrackerOptions): BugTracke
     },
   };
   return tracker;
-}
-
-function assertKey(key: string): string {
-  assertLabel('idempotency key', key);
-  return key;
 }
