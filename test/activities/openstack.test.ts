@@ -155,20 +155,25 @@ describe('deleteProjectResources', () => {
     const r = seedProject('expired');
     const other = seedProject('still-paid');
     const env = mockEnv();
+    // Glance refuses to delete one image (as a policy would); the protected one is unprotected first and goes.
+    fake.faults.failNext({ status: 403, count: 10, method: 'DELETE', path: new RegExp(`images/${r.image.id}`) });
     const result = await env.run(acts.deleteProjectResources, { projectId: 'expired' });
     // The port brought the project's `default` security group with it (Neutron does): it goes too.
     expect(result.deleted).toEqual({ 'floating-ip': 1, server: 1, volume: 1, image: 1, router: 1, port: 1, 'security-group': 1, network: 1, container: 1 });
-    expect(result.failed).toEqual([{ type: 'image', id: r.guardedImage.id, message: expect.stringContaining('is protected') }]);
+    expect(result.failed).toEqual([{ type: 'image', id: r.image.id, message: expect.stringContaining('403') }]);
+    expect(fake.images.has(r.guardedImage.id)).toBe(false);
+    expect(fake.images.get(other.guardedImage.id)?.protected).toBe(true);
     for (const map of [fake.servers, fake.volumes, fake.networks, fake.routers, fake.floatingIps, fake.ports]) {
       expect([...map.values()].filter((x) => x.projectId === 'expired')).toEqual([]);
     }
-    expect([...fake.images.values()].filter((i) => i.owner === 'expired').map((i) => i.id)).toEqual([r.guardedImage.id]);
+    expect([...fake.images.values()].filter((i) => i.owner === 'expired').map((i) => i.id)).toEqual([r.image.id]);
     expect(fake.objects.get('expired')?.size ?? 0).toBe(0);
     expect(fake.servers.has(other.server.id) && fake.networks.has(other.net.id) && fake.objects.get('still-paid')?.size === 1).toBe(true);
 
     const again = await env.run(acts.deleteProjectResources, { projectId: 'expired' });
     expect(again.deleted).toEqual({});
     expect(again.failed).toHaveLength(1);
+    fake.faults.reset();
   });
 
   it('resumes at the stage a previous attempt heartbeated', async () => {
@@ -180,7 +185,7 @@ describe('deleteProjectResources', () => {
       heartbeatDetails: { projectId: 'resumed', done: 3, result: { projectId: 'resumed', deleted: { server: 1, volume: 1 }, failed: [] } },
     });
     const result = await env.run(acts.deleteProjectResources, { projectId: 'resumed' });
-    expect(result.deleted).toMatchObject({ server: 1, volume: 1, image: 1, router: 1, network: 1, container: 1 });
+    expect(result.deleted).toMatchObject({ server: 1, volume: 1, image: 2, router: 1, network: 1, container: 1 });
     expect(fake.floatingIps.has(r.fip.id)).toBe(true); // its stage was done before; not listed again
     expect(fake.networks.has(r.net.id)).toBe(false);
   });
