@@ -144,11 +144,11 @@ export function registerReleaseCommands(program: Command, io: CliIo): void {
       .command(name)
       .description(description)
       .argument('<N>', 'release version')
-      .option('--as <login>', 'who is acting (default: $STRATUS_OPERATOR, else the OS user); recorded in the history')
       .allowUnknownOption()
-      .action(async (n: string, opts: { as?: string }, command: Command) => {
+      .action(async (n: string, _opts: object, command: Command) => {
         const v = version(n);
-        const operator = resolveOperator(opts.as, io);
+        // `--as` is the program's global option (cli/program.ts): who is acting, recorded in the history
+        const operator = resolveOperator(command.optsWithGlobals<{ as?: string }>().as, io);
         await withClient(command, io, async (client) => {
           const result = await call(client, releaseWorkflowId(v), operator);
           const data = typeof result === 'object' && result !== null ? result : { message: result };
