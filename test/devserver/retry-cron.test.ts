@@ -1,29 +1,11 @@
 // Conformance: workflow retry policies and cron schedules acted on, as the real server does.
 import { temporal } from '@temporalio/proto';
-import type { Worker } from '@temporalio/worker';
-import { createTestEnv, type TestEnv } from '../support/temporal.js';
-import { conformanceActivities } from './conformance-activities.js';
+import { useConformanceWorker } from './conformance-env.js';
 
 const { EventType, RetryState } = temporal.api.enums.v1;
-let t: TestEnv;
-let worker: Worker;
-let running: Promise<void>;
 const taskQueue = 'conformance-retry-cron';
-let n = 0;
-const id = (name: string) => `${name}-${++n}`;
-
-beforeAll(async () => {
-  t = await createTestEnv();
-  const { attemptsOf: _a, asyncInfo: _i, ...activities } = conformanceActivities();
-  worker = await t.worker({ taskQueue, activities });
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await t?.teardown();
-});
+const conformance = useConformanceWorker(taskQueue);
+const { id } = conformance;
 
 async function failureOf(p: Promise<unknown>): Promise<Error & { retryState?: string; cause?: Error }> {
   try {
@@ -36,27 +18,27 @@ async function failureOf(p: Promise<unknown>): Promise<Error & { retryState?: st
 
 async function runsOf(workflowId: string) {
   const runs = [];
-  for await (const r of t.env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(r);
+  for await (const r of conformance.t.env.client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(r);
   return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
 }
 
 test('a retryable failure starts the next attempt after the backoff; the result comes from the last', async () => {
   const workflowId = id('flaky');
-  const started = await t.env.currentTimeMs();
-  const handle = await t.env.client.workflow.start('flakyWorkflow', {
+  const started = await conformance.t.env.currentTimeMs();
+  const handle = await conformance.t.env.client.workflow.start('flakyWorkflow', {
     taskQueue, workflowId, args: [2], retry: { initialInterval: '1 minute', maximumAttempts: 5 },
   });
   expect(await handle.result()).toEqual({ attempt: 3, lastFailure: 'attempt 2 failed' });
   // backoff 1 min then 2 min (coefficient 2 filled in), in virtual time
-  expect((await t.env.currentTimeMs()) - started).toBeGreaterThanOrEqual(3 * 60_000);
+  expect((await conformance.t.env.currentTimeMs()) - started).toBeGreaterThanOrEqual(3 * 60_000);
   const runs = await runsOf(workflowId);
   expect(runs.map((r) => r.status.name)).toEqual(['FAILED', 'FAILED', 'COMPLETED']);
-  const first = await t.env.client.workflow.getHandle(workflowId, runs[0]!.runId).fetchHistory();
+  const first = await conformance.t.env.client.workflow.getHandle(workflowId, runs[0]!.runId).fetchHistory();
   const failed = first.events!.at(-1)!;
   expect(EventType[failed.eventType!]).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_FAILED');
   expect(RetryState[failed.workflowExecutionFailedEventAttributes!.retryState!]).toBe('RETRY_STATE_IN_PROGRESS');
   expect(failed.workflowExecutionFailedEventAttributes!.newExecutionRunId).toBe(runs[1]!.runId);
-  const last = await t.env.client.workflow.getHandle(workflowId, runs[2]!.runId).fetchHistory();
+  const last = await conformance.t.env.client.workflow.getHandle(workflowId, runs[2]!.runId).fetchHistory();
   const startedAttrs = last.events![0]!.workflowExecutionStartedEventAttributes!;
   expect(startedAttrs.attempt).toBe(3);
   expect(startedAttrs.continuedExecutionRunId).toBe(runs[1]!.runId);
@@ -69,7 +51,7 @@ test('a retryable failure starts the next attempt after the backoff; the result 
 test('the last allowed attempt fails the workflow with MAXIMUM_ATTEMPTS_REACHED', async () => {
   const workflowId = id('flaky');
   const err = await failureOf(
-    t.env.client.workflow.execute('flakyWorkflow', { taskQueue, workflowId, args: [10], retry: { initialInterval: '1s', maximumAttempts: 3 } }),
+    conformance.t.env.client.workflow.execute('flakyWorkflow', { taskQueue, workflowId, args: [10], retry: { initialInterval: '1s', maximumAttempts: 3 } }),
   );
   expect(err.name).toBe('WorkflowFailedError');
   expect(err.cause?.message).toBe('attempt 3 failed');
@@ -80,7 +62,7 @@ test('the last allowed attempt fails the workflow with MAXIMUM_ATTEMPTS_REACHED'
 test('a failure type listed as non-retryable is not retried (NON_RETRYABLE_FAILURE)', async () => {
   const workflowId = id('flaky');
   const err = await failureOf(
-    t.env.client.workflow.execute('flakyWorkflow', {
+    conformance.t.env.client.workflow.execute('flakyWorkflow', {
       taskQueue, workflowId, args: [10, 'Fatal'], retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['Fatal'] },
     }),
   );
@@ -89,17 +71,17 @@ test('a failure type listed as non-retryable is not retried (NON_RETRYABLE_FAILU
 });
 
 test('without a retry policy a failure closes the workflow (RETRY_POLICY_NOT_SET)', async () => {
-  const err = await failureOf(t.env.client.workflow.execute('flakyWorkflow', { taskQueue, workflowId: id('flaky'), args: [1] }));
+  const err = await failureOf(conformance.t.env.client.workflow.execute('flakyWorkflow', { taskQueue, workflowId: id('flaky'), args: [1] }));
   expect(err.retryState).toBe('RETRY_POLICY_NOT_SET');
 });
 
 test('a cron workflow first runs at the next cron time, then at each one, passing its last result on', async () => {
   const workflowId = id('cron');
-  const handle = await t.env.client.workflow.start('cronCounter', { taskQueue, workflowId, cronSchedule: '0 * * * *' });
-  await t.env.sleep('3 hours');
+  const handle = await conformance.t.env.client.workflow.start('cronCounter', { taskQueue, workflowId, cronSchedule: '0 * * * *' });
+  await conformance.t.env.sleep('3 hours');
   let runs = await runsOf(workflowId);
   for (let i = 0; i < 100 && runs.filter((r) => r.status.name === 'COMPLETED').length < 3; i++) {
-    await t.env.sleep('1 hour');
+    await conformance.t.env.sleep('1 hour');
     runs = await runsOf(workflowId);
   }
   await handle.terminate('enough');
@@ -108,16 +90,16 @@ test('a cron workflow first runs at the next cron time, then at each one, passin
   for (const r of runs) expect(r.executionTime!.getTime() % 3_600_000).toBe(0);
   const results = [];
   for (const r of completed.slice(0, 3)) {
-    const history = await t.env.client.workflow.getHandle(workflowId, r.runId).fetchHistory();
+    const history = await conformance.t.env.client.workflow.getHandle(workflowId, r.runId).fetchHistory();
     const payload = history.events!.at(-1)!.workflowExecutionCompletedEventAttributes!.result!.payloads![0]!;
     results.push(JSON.parse(Buffer.from(payload.data!).toString('utf8')));
   }
   expect(results).toEqual([1, 2, 3].map((count) => ({ count, cronSchedule: '0 * * * *', attempt: 1 })));
-  const first = await t.env.client.workflow.getHandle(workflowId, runs[0]!.runId).fetchHistory();
+  const first = await conformance.t.env.client.workflow.getHandle(workflowId, runs[0]!.runId).fetchHistory();
   expect(Number(first.events![0]!.workflowExecutionStartedEventAttributes!.firstWorkflowTaskBackoff?.seconds ?? 0)).toBeGreaterThan(0);
 });
 
 test('an invalid cron schedule is rejected with a message naming it', async () => {
-  const err = await failureOf(t.env.client.workflow.start('cronCounter', { taskQueue, workflowId: id('cron'), cronSchedule: '61 * * * *' }));
+  const err = await failureOf(conformance.t.env.client.workflow.start('cronCounter', { taskQueue, workflowId: id('cron'), cronSchedule: '61 * * * *' }));
   expect(`${err.message}: ${err.cause?.message}`).toContain('Invalid CronSchedule "61 * * * *"');
 });

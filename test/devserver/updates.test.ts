@@ -1,28 +1,10 @@
 // Conformance: updates that outlive their workflow run, and the limit on updates in flight.
 import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
-import { createTestEnv, type TestEnv } from '../support/temporal.js';
-import { conformanceActivities } from './conformance-activities.js';
+import { useConformanceWorker } from './conformance-env.js';
 
-let t: TestEnv;
-let worker: Worker;
-let running: Promise<void>;
 const taskQueue = 'conformance-updates';
-let n = 0;
-const id = (name: string) => `${name}-${++n}`;
-
-beforeAll(async () => {
-  t = await createTestEnv();
-  const { attemptsOf: _a, asyncInfo: _i, ...activities } = conformanceActivities();
-  worker = await t.worker({ taskQueue, activities });
-  running = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await t?.teardown();
-});
+const conformance = useConformanceWorker(taskQueue);
+const { id } = conformance;
 
 type Failure = Error & { cause?: Error & { type?: string; nonRetryable?: boolean } };
 
@@ -38,7 +20,7 @@ async function errorOf(p: Promise<unknown>): Promise<Failure> {
 test.each(['complete', 'continue', 'cancel'] as const)(
   'an accepted update still running when the workflow ends (%s) fails with AcceptedUpdateCompletedWorkflow',
   async (mode) => {
-    const handle = await t.env.client.workflow.start('updateOutlived', { taskQueue, workflowId: id('outlived'), args: [mode] });
+    const handle = await conformance.t.env.client.workflow.start('updateOutlived', { taskQueue, workflowId: id('outlived'), args: [mode] });
     const update = await handle.startUpdate('slow', { waitForStage: WorkflowUpdateStage.ACCEPTED });
     if (mode === 'cancel') await handle.cancel();
     else await handle.signal('finish');
@@ -61,10 +43,10 @@ test.each(['complete', 'continue', 'cancel'] as const)(
 
 test('past 10 updates in flight on one workflow the server answers RESOURCE_EXHAUSTED', async () => {
   const workflowId = id('outlived');
-  const handle = await t.env.client.workflow.start('updateOutlived', { taskQueue, workflowId, args: ['complete'] });
+  const handle = await conformance.t.env.client.workflow.start('updateOutlived', { taskQueue, workflowId, args: ['complete'] });
   for (let i = 0; i < 10; i++) await handle.startUpdate('slow', { waitForStage: WorkflowUpdateStage.ACCEPTED });
   // a client without the SDK's retries shows the server's answer (the SDK retries it with backoff)
-  const connection = await Connection.connect({ address: t.server!.address, interceptors: [] });
+  const connection = await Connection.connect({ address: conformance.t.server!.address, interceptors: [] });
   try {
     const noRetry = new Client({ connection });
     const err = await errorOf(noRetry.workflow.getHandle(workflowId).startUpdate('slow', { waitForStage: WorkflowUpdateStage.ACCEPTED }));
@@ -78,7 +60,7 @@ test('past 10 updates in flight on one workflow the server answers RESOURCE_EXHA
 });
 
 test('a rejected update leaves no trace in history (its speculative workflow task is dropped)', async () => {
-  const handle = await t.env.client.workflow.start('counter', { taskQueue, workflowId: id('counter'), args: [1] });
+  const handle = await conformance.t.env.client.workflow.start('counter', { taskQueue, workflowId: id('counter'), args: [1] });
   expect(await handle.executeUpdate('add', { args: [2] })).toBe(3);
   const before = (await handle.fetchHistory()).events!.length;
   const err = await errorOf(handle.executeUpdate('add', { args: [-1] }));
@@ -92,7 +74,7 @@ test('a rejected update leaves no trace in history (its speculative workflow tas
 });
 
 test('workflow task retries after the first failure stay transient: one failure in history', async () => {
-  const handle = await t.env.client.workflow.start('brokenTask', { taskQueue, workflowId: id('broken'), workflowTaskTimeout: '1 second' });
+  const handle = await conformance.t.env.client.workflow.start('brokenTask', { taskQueue, workflowId: id('broken'), workflowTaskTimeout: '1 second' });
   let attempt = 0;
   for (let i = 0; i < 150 && attempt < 3; i++) {
     await new Promise((r) => setTimeout(r, 100));
