@@ -25,6 +25,21 @@ export function loadStack(): StackCredentials {
   return JSON.parse(readFileSync(file, 'utf8')) as StackCredentials;
 }
 
+/**
+ * fetch, retried when the connection fails before any answer (a service just restarted closes its
+ * first kept-alive connections: "other side closed"). Only the test's own admin calls use it.
+ */
+async function fetchAnswered(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (err) {
+      if (attempt >= 5) throw new Error(`${init.method ?? 'GET'} ${url}: no answer after ${attempt} tries (${(err as Error & { cause?: Error }).cause?.message ?? (err as Error).message})`, { cause: err });
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
 type ServiceType = 'compute' | 'image' | 'volumev3' | 'network' | 'object-store' | 'identity';
 
 interface Scoped {
@@ -56,7 +71,7 @@ export class AdminApi {
     const have = this.#scoped.get(projectId);
     if (have && have.expires > Date.now() + 60_000) return have;
     const p = this.stack.adminPassword;
-    const res = await fetch(`${this.stack.authUrl}/auth/tokens`, {
+    const res = await fetchAnswered(`${this.stack.authUrl}/auth/tokens`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ auth: {
         identity: { methods: ['password'], password: { user: { name: p.username, password: p.password, domain: { name: p.userDomainName } } } },
@@ -73,7 +88,16 @@ export class AdminApi {
 
   /** A request as admin scoped to `project` (default: the admin project). */
   async req<T = Json>(service: ServiceType, method: string, path: string, opts: { project?: string; body?: unknown; raw?: Buffer | string; headers?: Record<string, string> } = {}): Promise<Reply<T>> {
-    const s = await this.scoped(opts.project ?? this.stack.adminProjectId);
+    const project = opts.project ?? this.stack.adminProjectId;
+    const first = await this.req1<T>(service, method, path, opts, await this.scoped(project));
+    if (first.status !== 401) return first;
+    // The token was invalidated (Keystone's keys rotated): one fresh token, one more try.
+    this.#scoped.delete(project);
+    return this.req1<T>(service, method, path, opts, await this.scoped(project));
+  }
+
+  private async req1<T>(service: ServiceType, method: string, path: string, opts: Parameters<AdminApi['req']>[3], s: Scoped): Promise<Reply<T>> {
+    opts = opts ?? {};
     const base = service === 'identity' ? this.stack.authUrl : s.catalog.get(service);
     if (!base) throw new Error(`no ${service} endpoint in the catalog`);
     const headers: Record<string, string> = { 'x-auth-token': s.token, ...(service === 'compute' ? { 'openstack-api-version': 'compute 2.79' } : {}), ...opts.headers };
@@ -84,7 +108,7 @@ export class AdminApi {
     } else if (opts.raw !== undefined) {
       body = opts.raw;
     }
-    const res = await fetch(base + path, { method, headers, body });
+    const res = await fetchAnswered(base + path, { method, headers, body });
     const text = await res.text();
     let parsed: unknown = text;
     try {

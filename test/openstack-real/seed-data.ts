@@ -137,6 +137,11 @@ export async function seedProject(api: AdminApi, fx: Fixtures, projectId: string
   const objects = ['results.csv', 'runs/run-1.log'];
   await api.ok('object-store', 'PUT', `/${container}`, { project });
   for (const o of objects) await api.ok('object-store', 'PUT', `/${container}/${o}`, { project, raw: `data of ${o}\n`, headers: { 'content-type': 'text/plain' } });
+  // The account listing's counts come from Swift's container-updater (every 2 s here, minutes on a
+  // real cloud): wait until it shows the objects, so what the tests list is what was seeded.
+  await api.until(`Swift account listing of ${container}`, async () =>
+    ((await api.ok('object-store', 'GET', '/?format=json', { project })) as { name: string; count: number }[]).find((c) => c.name === container)?.count,
+  (n) => n === objects.length, 60_000);
 
   return {
     projectId, servers: { active, stopped, shelved }, volumeId, snapshotId, images, networkId, subnetId, routerId, portId, floatingIpId,
