@@ -1,0 +1,68 @@
+// Keystone restarted in the middle of a project purge on the real cloud, with every token issued
+// before it invalidated (token cache flushed, fernet keys rotated past the signing key): the sweep's
+// client re-authenticates and the purge goes on to leave the project owning nothing.
+import { type SweepReport } from '../../workflows/lifecycle-sweep-types.js';
+import { day, DAY, settingsFrom } from '../workflows/lifecycle-sweep-support.js';
+import { flushTokenCache, keystonePid, restartStack, rotateFernetKeys, stopKeystone } from './keystone.js';
+import { createRealLifecycleRig, exemptAllBut, TASK_QUEUE, type RealLifecycleRig } from './lifecycle-rig.js';
+import { ensureFixtures, ownedBy, seedProject, type SeededProject } from './seed-data.js';
+
+let rig: RealLifecycleRig;
+let doomed: SeededProject;
+const run = Date.now().toString(36);
+
+beforeAll(async () => {
+  rig = await createRealLifecycleRig();
+  const fx = await ensureFixtures(rig.api);
+  doomed = await seedProject(rig.api, fx, await rig.api.project(`stratus-ks-${run}`), `ks-${run}`, 50);
+  await rig.startWorker();
+}, 900_000);
+afterAll(async () => {
+  await rig?.teardown();
+});
+
+test('Keystone restarts mid purge and every old token is invalid: the sweep re-authenticates and finishes', async () => {
+  const { t, api, cloud } = rig;
+  const T0 = await t.env.currentTimeMs();
+  rig.allocations([[doomed.projectId, day(T0 - 10 * DAY), 'dave@example.org']]);
+  const settings = settingsFrom({
+    enforce: true, maxActionsPerSweep: 200, maxActionsPercent: 100,
+    exempt: await exemptAllBut(api, [doomed.projectId]),
+    rules: [{ kind: 'expire-allocation', after: '3d', warn: ['1d'] }],
+  });
+  const client = t.env.client;
+  // The warning sweep, then (two days on) the purge with the notices it sent.
+  const warned = await client.workflow.execute('lifecycleSweep', {
+    workflowId: `ks-warn-${run}`, taskQueue: TASK_QUEUE,
+    args: [{ sweepId: `ks-warn-${run}`, mode: 'sweep', settings, noticesSent: [], exemptions: [] }],
+  }) as SweepReport;
+  expect(warned.notices.sent.length).toBeGreaterThan(0);
+  await t.env.sleep(2 * DAY);
+  // The worker's cloud client (rig.cloud) holds a token issued before the restart.
+  await cloud.compute.getServer(doomed.servers.active);
+
+  const purge = await client.workflow.start('lifecycleSweep', {
+    workflowId: `ks-purge-${run}`, taskQueue: TASK_QUEUE,
+    args: [{ sweepId: `ks-purge-${run}`, mode: 'sweep', settings, noticesSent: warned.notices.sent, exemptions: [] }],
+  });
+  await api.until('the first deletion of the purge', async () => (await ownedBy(api, doomed.projectId)).floatingips.length, (n) => n === 0, 300_000);
+  // The purge is under way, not done: networks go last.
+  expect((await ownedBy(api, doomed.projectId)).networks).not.toEqual([]);
+  const before = keystonePid();
+  await stopKeystone();
+  await flushTokenCache();
+  await rotateFernetKeys();
+  await restartStack();
+  expect(keystonePid()).not.toBe(before);
+
+  const report = await purge.result() as SweepReport;
+  expect(report.actions.filter((a) => a.outcome === 'failed').map((a) => `${a.resource.type} ${a.resource.name}: ${a.detail}`)).toEqual([]);
+  expect(report.problems).toEqual([]);
+  expect(report.status).toBe('completed');
+  expect(await ownedBy(api, doomed.projectId)).toEqual({
+    servers: [], volumes: [], snapshots: [], images: [], networks: [], subnets: [], routers: [], ports: [], floatingips: [],
+    securityGroups: [], containers: [],
+  });
+  // The client held a token from before the restart: it was refused and replaced, not fatal.
+  await expect(cloud.compute.getServer(doomed.servers.active)).resolves.toBeUndefined();
+}, 1_800_000);
