@@ -1,9 +1,9 @@
-// Keystone restarted in the middle of a project purge on the real cloud, with every token issued
-// before it invalidated (token cache flushed, fernet keys rotated past the signing key): the sweep's
-// client re-authenticates and the purge goes on to leave the project owning nothing.
+// Keystone restarted in the middle of a project purge on the real cloud, with the sweep's tokens
+// revoked and every service's token cache flushed: the sweep's client gets 401, re-authenticates
+// and the purge goes on to leave the project owning nothing.
 import { type SweepReport } from '../../workflows/lifecycle-sweep-types.js';
 import { day, DAY, settingsFrom } from '../workflows/lifecycle-sweep-support.js';
-import { flushTokenCache, keystonePid, restartStack, rotateFernetKeys, stopKeystone } from './keystone.js';
+import { flushTokenCache, keystonePid, restartStack, stopKeystone } from './keystone.js';
 import { createRealLifecycleRig, exemptAllBut, TASK_QUEUE, type RealLifecycleRig } from './lifecycle-rig.js';
 import { ensureFixtures, ownedBy, seedProject, type SeededProject } from './seed-data.js';
 
@@ -21,7 +21,7 @@ afterAll(async () => {
   await rig?.teardown();
 });
 
-test('Keystone restarts mid purge and every old token is invalid: the sweep re-authenticates and finishes', async () => {
+test('Keystone restarts mid purge with the sweep\'s tokens revoked and the token cache flushed: the sweep re-authenticates and finishes', async () => {
   const { t, api, cloud } = rig;
   const T0 = await t.env.currentTimeMs();
   rig.allocations([[doomed.projectId, day(T0 - 10 * DAY), 'dave@example.org']]);
@@ -48,12 +48,15 @@ test('Keystone restarts mid purge and every old token is invalid: the sweep re-a
   await api.until('the first deletion of the purge', async () => (await ownedBy(api, doomed.projectId)).floatingips.length, (n) => n === 0, 300_000);
   // The purge is under way, not done: networks go last.
   expect((await ownedBy(api, doomed.projectId)).networks).not.toEqual([]);
+  const revoked = [...rig.tokensSent];
+  for (const token of revoked) await api.ok('identity', 'DELETE', '/auth/tokens', { headers: { 'x-subject-token': token } });
   const before = keystonePid();
   await stopKeystone();
   await flushTokenCache();
-  await rotateFernetKeys();
   await restartStack();
   expect(keystonePid()).not.toBe(before);
+  // Keystone remembers the revocations across its restart.
+  for (const token of revoked) expect((await api.req('identity', 'GET', '/auth/tokens', { headers: { 'x-subject-token': token } })).status).toBe(404);
 
   const report = await purge.result() as SweepReport;
   expect(report.actions.filter((a) => a.outcome === 'failed').map((a) => `${a.resource.type} ${a.resource.name}: ${a.detail}`)).toEqual([]);
@@ -63,6 +66,7 @@ test('Keystone restarts mid purge and every old token is invalid: the sweep re-a
     servers: [], volumes: [], snapshots: [], images: [], networks: [], subnets: [], routers: [], ports: [], floatingips: [],
     securityGroups: [], containers: [],
   });
-  // The client held a token from before the restart: it was refused and replaced, not fatal.
+  // The client held a revoked token: it was refused and replaced by a fresh one, not fatal.
   await expect(cloud.compute.getServer(doomed.servers.active)).resolves.toBeUndefined();
+  expect([...rig.tokensSent].filter((tk) => !revoked.includes(tk)).length).toBeGreaterThan(0);
 }, 1_800_000);

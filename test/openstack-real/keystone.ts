@@ -1,6 +1,7 @@
 // Keystone faults for the real-cloud suite: stop the Keystone that `up` started (by its pid file),
-// invalidate every token issued so far (the token cache flushed, the fernet keys rotated past the
-// key that signed them), and bring it back with `up`, which restarts only what is not running.
+// flush the services' token cache, and bring it back with `up`, which restarts only what is not
+// running. (Rotating the fernet keys past the signing key would invalidate every token, but Nova's
+// scheduler then gets 401 from Placement for good and schedules nothing until restarted.)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -56,17 +57,6 @@ export function flushTokenCache(): Promise<void> {
     });
     s.once('error', reject);
   });
-}
-
-/**
- * Rotates the fernet keys three times: with Keystone's default of 3 active keys, the key that
- * signed every token issued before is gone, so all of them (the services' own included) are invalid.
- */
-export async function rotateFernetKeys(): Promise<void> {
-  const conf = join(STATE_DIR, 'etc', 'keystone', 'keystone.conf');
-  for (let i = 0; i < 3; i++) {
-    await run('keystone-manage', ['--config-file', conf, 'fernet_rotate', '--keystone-user', 'root', '--keystone-group', 'root']);
-  }
 }
 
 /** Brings Keystone back (and anything else not running) with `up`; resolves when the stack is ready. */

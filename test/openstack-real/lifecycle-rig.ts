@@ -24,6 +24,8 @@ export interface RealLifecycleRig {
   api: AdminApi;
   cloud: Cloud;
   dir: string;
+  /** Every token the worker's cloud client has sent so far (to revoke them in fault tests). */
+  tokensSent: Set<string>;
   allocations(rows: [string, string, string][]): void;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -31,9 +33,9 @@ export interface RealLifecycleRig {
 }
 
 /** The admin application credential's cloud, as a worker would build it. */
-export function adminCloud(stack: StackCredentials): Cloud {
+export function adminCloud(stack: StackCredentials, fetchImpl: typeof fetch = fetch): Cloud {
   return createCloud({
-    authUrl: stack.authUrl, region: stack.region,
+    authUrl: stack.authUrl, region: stack.region, fetch: fetchImpl,
     credentials: { kind: 'application-credential', id: stack.admin.id, secret: stack.admin.secret },
     retry: { baseDelayMs: 200, maxDelayMs: 5000, maxRetryAfterMs: 10_000 },
     busyDelayMs: 500,
@@ -46,7 +48,12 @@ export async function createRealLifecycleRig(): Promise<RealLifecycleRig> {
   const t = await createTestEnv();
   const smtp = await startSmtpListener();
   const dir = mkdtempSync(join(tmpdir(), 'stratus-os-lifecycle-'));
-  const cloud = adminCloud(stack);
+  const tokensSent = new Set<string>();
+  const cloud = adminCloud(stack, (input, init) => {
+    const token = new Headers(init?.headers).get('x-auth-token');
+    if (token) tokensSent.add(token);
+    return fetch(input, init);
+  });
   const serviceProject = (await api.ok('identity', 'GET', '/projects?name=service')).projects[0].id as string;
   const activities = createActivities({
     openstack: { cloud, pollIntervalMs: 500, protectedProjectIds: [stack.adminProjectId, serviceProject] },
@@ -58,7 +65,7 @@ export async function createRealLifecycleRig(): Promise<RealLifecycleRig> {
   });
   let current: { worker: Worker; running: Promise<void> } | undefined;
   const rig: RealLifecycleRig = {
-    t, smtp, stack, api, cloud, dir,
+    t, smtp, stack, api, cloud, dir, tokensSent,
     allocations(rows) {
       writeFileSync(join(dir, 'allocations.csv'), ['project_id,end_date,contact_email', ...rows.map((r) => r.join(','))].join('\n'));
     },
