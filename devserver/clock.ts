@@ -79,8 +79,11 @@ export class Clock {
       const now = this.now();
       if (first.at > now) this.offset += first.at - now;
       this.fireDue();
-      // let the engine react to what fired (a workflow task, a timeout) before the next instant
+      // let the engine react to what fired (a workflow task, a timeout) before the next instant:
+      // wait while something runs, but at most a short real while (the caller's own activity
+      // may be what runs)
       await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < 200 && this.busy() && !this.closed; i++) await new Promise((r) => setTimeout(r, 10));
     }
     const now = this.now();
     if (target > now) this.offset += target - now;
