@@ -1,6 +1,6 @@
 // The server's clock. In test mode (time skipping) it is virtual: when time skipping is unlocked and
 // nothing is running (no workflow or activity task scheduled or started), it jumps straight to the
-// next timer. In dev mode it is the wall clock and timers fire in real time.
+// next timer; an explicit client sleep moves it at once even while something runs. In dev mode it is the wall clock and timers fire in real time.
 
 interface Timer {
   id: number;
@@ -63,20 +63,32 @@ export class Clock {
     return this.lockCount > 0;
   }
 
-  /** Advances virtual time by `ms` as a client's sleep: timers due on the way fire in order. */
+  /**
+   * Advances virtual time by `ms` as a client's sleep (TestService Sleep/SleepUntil/
+   * UnlockTimeSkippingWithSleep): time moves at once, even while an activity or workflow task
+   * runs, and the timers due on the way fire in order, each at its own instant.
+   */
   async sleep(ms: number): Promise<void> {
     if (!this.timeSkipping) {
       await new Promise((r) => setTimeout(r, ms));
       return;
     }
-    await new Promise<void>((resolve) => {
-      // lock in the timer itself: time must not skip past the target before the caller resumes
-      this.after(ms, () => {
-        this.lock();
-        resolve();
-      });
-      this.unlock();
-    });
+    const target = this.now() + Math.max(0, ms);
+    while (!this.closed && this.timers.length > 0 && this.timers[0]!.at <= target) {
+      const first = this.timers[0]!;
+      const now = this.now();
+      if (first.at > now) this.offset += first.at - now;
+      this.fireDue();
+      // let the engine react to what fired (a workflow task, a timeout) before the next instant:
+      // wait while something runs, but at most a short real while (the caller's own activity
+      // may be what runs)
+      await new Promise((r) => setImmediate(r));
+      for (let i = 0; i < 200 && this.busy() && !this.closed; i++) await new Promise((r) => setTimeout(r, 10));
+    }
+    const now = this.now();
+    if (target > now) this.offset += target - now;
+    this.arm();
+    this.poke();
   }
 
   /** Call after any state change: may fire due timers or skip time. */
