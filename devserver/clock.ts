@@ -18,6 +18,8 @@ export class Clock {
   private closed = false;
   /** Returns true while something runs that must finish before virtual time may jump. */
   busy: () => boolean = () => false;
+  /** Returns true while a workflow task is scheduled or running (an explicit sleep lets it finish). */
+  settling: () => boolean = () => false;
 
   constructor(readonly timeSkipping: boolean) {
     // Like Temporal's test server, time skipping starts locked; clients unlock it while they wait.
@@ -79,11 +81,11 @@ export class Clock {
       const now = this.now();
       if (first.at > now) this.offset += first.at - now;
       this.fireDue();
-      // let the engine react to what fired (a workflow task, a timeout) before the next instant:
-      // wait while something runs, but at most a short real while (the caller's own activity
-      // may be what runs)
+      // let the workflows react to what fired before the next instant (a cron run sets its next
+      // timer): wait while a workflow task is outstanding, not for activities (the caller's own
+      // activity may be what runs); at most 5 s of real time, for a task no worker polls
       await new Promise((r) => setImmediate(r));
-      for (let i = 0; i < 200 && this.busy() && !this.closed; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 500 && this.settling() && !this.closed; i++) await new Promise((r) => setTimeout(r, 10));
     }
     const now = this.now();
     if (target > now) this.offset += target - now;

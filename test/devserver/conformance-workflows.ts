@@ -243,3 +243,4 @@ export async function signalMissing(): Promise<string> {
   }
 }
 export * from './conformance-extra.js';
+export * from './conformance-control-workflows.js';
