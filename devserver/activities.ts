@@ -51,6 +51,7 @@ function startActivity(engine: Engine, run: Run, a: ActivityState, nonce: number
     header: a.header,
     input: a.input,
     heartbeatDetails: a.heartbeatDetails,
+    priority: a.priority,
     scheduledTime: ts(a.firstScheduledTime),
     currentAttemptScheduledTime: ts(a.attemptScheduledTime),
     startedTime: ts(now),

@@ -2,6 +2,7 @@
 // parent, the parent close policy, and cancel / signal requests to external workflows.
 import { randomUUID } from 'node:crypto';
 import type { Engine } from './engine.js';
+import { mergePriority, runPriority } from './priority.js';
 import type { Msg } from './proto.js';
 import type { Run } from './types.js';
 
@@ -112,6 +113,7 @@ export function startChild(engine: Engine, run: Run, a: Msg, completedId: number
           searchAttributes: a.searchAttributes,
           requestId: randomUUID(),
           identity: `parent ${run.workflowId}`,
+          priority: mergePriority(a.priority, runPriority(run)),
         },
         { parent: { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, initiatedEventId } },
       );

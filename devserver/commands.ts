@@ -8,6 +8,7 @@ import { cancelExternal, signalExternal, startChild } from './children.js';
 import type { Engine } from './engine.js';
 import { dur, writeClose } from './history.js';
 import { closeWithNextRun, continueAsNew } from './next-run.js';
+import { mergePriority, runPriority } from './priority.js';
 import { type Msg, durationToMs } from './proto.js';
 import type { Run } from './types.js';
 
@@ -128,7 +129,7 @@ export function applyCommand(engine: Engine, run: Run, c: Msg, completedId: numb
         startToCloseTimeout: dur(t.startToCloseMs),
         heartbeatTimeout: dur(t.heartbeatMs),
         retryPolicy,
-        priority: a.priority,
+        priority: mergePriority(a.priority, runPriority(run)),
         ...wtc,
       }, userMetadata);
       const now = engine.clock.now();
@@ -141,6 +142,7 @@ export function applyCommand(engine: Engine, run: Run, c: Msg, completedId: numb
         header: a.header,
         ...t,
         retryPolicy,
+        priority: mergePriority(a.priority, runPriority(run)),
         attempt: 1,
         state: 'scheduled' as const,
         firstScheduledTime: now,

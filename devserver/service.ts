@@ -17,6 +17,7 @@ import { encodeUpdateRequest } from './updates.js';
 import { respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './workflow-tasks.js';
 import { type Engine, decodeToken } from './engine.js';
 import { DECODE_ERROR, GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceDefinition, ts, durationToMs, unimplemented } from './proto.js';
+import { runPriority } from './priority.js';
 import type { Run } from './types.js';
 import { keywordPayload, parseQuery, statusName } from './visibility.js';
 
@@ -367,6 +368,7 @@ export function executionInfo(run: Run): Msg {
     stateTransitionCount: run.history.length,
     historySizeBytes: run.historySizeBytes,
     firstRunId: run.firstRunId,
+    priority: runPriority(run),
   };
 }
 

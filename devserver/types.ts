@@ -51,6 +51,8 @@ export interface ActivityState {
   startToCloseMs: number;
   heartbeatMs: number;
   retryPolicy: Msg;
+  /** own priority merged over the workflow's (see priority.ts) */
+  priority?: Msg;
   attempt: number;
   state: 'scheduled' | 'started' | 'backoff';
   firstScheduledTime: number;
