@@ -13,10 +13,11 @@ import {
   respondActivityFailed,
   respondActivityFailedById,
 } from './activities.js';
-import { encodeUpdateRequest } from './updates.js';
+import { checkUpdateRequest, encodeUpdateRequest } from './updates.js';
 import { respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './workflow-tasks.js';
 import { type Engine, decodeToken } from './engine.js';
 import { DECODE_ERROR, GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceDefinition, ts, durationToMs, unimplemented } from './proto.js';
+import { failingOperation } from './multi-operation.js';
 import { runPriority } from './priority.js';
 import type { Run } from './types.js';
 import { keywordPayload, parseQuery, statusName } from './visibility.js';
@@ -296,8 +297,10 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
       const start = first?.startWorkflow;
       const update = second?.updateWorkflow;
       if (!start || !update) throw invalidArgument('ExecuteMultiOperation supports exactly [startWorkflow, updateWorkflow].');
-      const { run, started } = engine.startWorkflow({ ...start, namespace: req.namespace });
-      const u = engine.admitUpdate(run, update.request, encodeUpdateRequest(update.request));
+      // The update's own checks come first, so a bad update starts nothing (as on the real server).
+      failingOperation(1, () => checkUpdateRequest(update.request ?? {}));
+      const { run, started } = failingOperation(0, () => engine.startWorkflow({ ...start, namespace: req.namespace }));
+      const u = failingOperation(1, () => engine.admitUpdate(run, update.request, encodeUpdateRequest(update.request)));
       const updateResponse = await engine.waitUpdate(run, u, update.waitPolicy?.lifecycleStage);
       return {
         responses: [{ startWorkflow: { runId: run.runId, started, status: run.status } }, { updateWorkflow: updateResponse }],

@@ -9,10 +9,16 @@ const UPDATE_LONG_POLL_MS = 20_000;
 /** The real server's default limit of updates admitted or accepted and not yet completed, per workflow. */
 export const MAX_IN_FLIGHT_UPDATES = 10;
 
-export function admitUpdate(engine: Engine, run: Run, request: Msg, encoded: Buffer): UpdateState {
+/** The checks of an update request that need no workflow; returns its id. */
+export function checkUpdateRequest(request: Msg): string {
   const id = request.meta?.updateId as string | undefined;
   if (!id) throw invalidArgument('Update id is not set on request.');
   if (!request.input?.name) throw invalidArgument('Update name is not set on request.');
+  return id;
+}
+
+export function admitUpdate(engine: Engine, run: Run, request: Msg, encoded: Buffer): UpdateState {
+  const id = checkUpdateRequest(request);
   const existing = run.updates.get(id);
   if (existing) return existing;
   if (!engine.isOpen(run)) throw notFound('workflow execution already completed');
