@@ -11,7 +11,29 @@ import type { ActivityState, Run } from './types.js';
 const dur = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
 
 export function enqueueActivity(engine: Engine, run: Run, a: ActivityState): void {
-  if (!engine.isOpen(run) || a.nonce < 0) return;
+  if (!armSchedule(engine, run, a)) return;
+  const nonce = a.nonce;
+  engine.activityQueues.add(a.taskQueue, {
+    valid: () => a.state === 'scheduled' && a.nonce === nonce && engine.isOpen(run),
+    start: (identity) => startActivity(engine, run, a, nonce, identity),
+  });
+  engine.changed();
+}
+
+/**
+ * Eager dispatch: starts the scheduled activity at once for `identity` (the worker completing the
+ * workflow task) instead of queueing it; returns its poll response, or undefined if it cannot run.
+ */
+export function startActivityEagerly(engine: Engine, run: Run, a: ActivityState, identity: string): Msg | undefined {
+  if (!armSchedule(engine, run, a)) return undefined;
+  const task = startActivity(engine, run, a, a.nonce, identity);
+  engine.changed();
+  return task;
+}
+
+/** Marks the attempt scheduled and arms its schedule-to-close/-start timers; false if it cannot run. */
+function armSchedule(engine: Engine, run: Run, a: ActivityState): boolean {
+  if (!engine.isOpen(run) || a.nonce < 0) return false;
   a.state = 'scheduled';
   a.attemptScheduledTime = engine.clock.now();
   const nonce = a.nonce;
@@ -24,11 +46,7 @@ export function enqueueActivity(engine: Engine, run: Run, a: ActivityState): voi
     });
     a.timers.push(cancel);
   }
-  engine.activityQueues.add(a.taskQueue, {
-    valid: () => a.state === 'scheduled' && a.nonce === nonce && engine.isOpen(run),
-    start: (identity) => startActivity(engine, run, a, nonce, identity),
-  });
-  engine.changed();
+  return true;
 }
 
 function startActivity(engine: Engine, run: Run, a: ActivityState, nonce: number, identity: string): Msg | undefined {

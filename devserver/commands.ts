@@ -6,6 +6,7 @@ import { fillActivityTimeouts, fillRetryPolicy } from './activity-rules.js';
 import { enqueueActivity, requestCancelActivity } from './activities.js';
 import { cancelExternal, signalExternal, startChild } from './children.js';
 import type { Engine } from './engine.js';
+import type { EagerActivities } from './eager-activities.js';
 import { dur, writeClose } from './history.js';
 import { closeWithNextRun, continueAsNew } from './next-run.js';
 import { mergePriority, runPriority } from './priority.js';
@@ -110,7 +111,14 @@ function checkSearchAttributes(engine: Engine, sa: Msg | undefined, cause: strin
 }
 
 /** Applies one command; returns true when it requires a new workflow task. */
-export function applyCommand(engine: Engine, run: Run, c: Msg, completedId: number, after: Array<() => void>): boolean {
+export function applyCommand(
+  engine: Engine,
+  run: Run,
+  c: Msg,
+  completedId: number,
+  after: Array<() => void>,
+  eager?: EagerActivities,
+): boolean {
   const wtc = { workflowTaskCompletedEventId: completedId };
   const userMetadata = c.userMetadata ? { userMetadata: c.userMetadata } : {};
   switch (c.commandType as string) {
@@ -152,7 +160,8 @@ export function applyCommand(engine: Engine, run: Run, c: Msg, completedId: numb
         timers: [],
       };
       run.activities.set(scheduledEventId, state);
-      after.push(() => enqueueActivity(engine, run, state));
+      if (eager?.claim(run, a)) after.push(() => eager.start(engine, run, state));
+      else after.push(() => enqueueActivity(engine, run, state));
       return false;
     }
     case 'COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK': {

@@ -3,6 +3,7 @@
 // (RespondWorkflowTaskCompleted / Failed). Commands themselves are applied in commands.ts.
 import { randomUUID } from 'node:crypto';
 import { CommandRejected, TERMINAL, applyCommand, validateCommands } from './commands.js';
+import { EagerActivities } from './eager-activities.js';
 import type { Engine } from './engine.js';
 import { dur, makeEvent, pushEvent } from './history.js';
 import { type Msg, durationToMs, notFound, ts } from './proto.js';
@@ -253,6 +254,7 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: Msg): Msg {
   let needNewTask = !!req.forceCreateNewWorkflowTask;
   const usedMessages = new Set<string>();
   const after: Array<() => void> = [];
+  const eager = new EagerActivities(req.identity ?? '');
   for (const c of commands) {
     if (!engine.isOpen(run)) break;
     if (c.commandType === 'COMMAND_TYPE_PROTOCOL_MESSAGE') {
@@ -261,7 +263,7 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: Msg): Msg {
       applyUpdateMessage(engine, run, messages.get(id)!);
       continue;
     }
-    if (applyCommand(engine, run, c, completedId, after)) needNewTask = true;
+    if (applyCommand(engine, run, c, completedId, after, eager)) needNewTask = true;
   }
   // messages without a command (rejections, or acceptances the worker did not sequence)
   for (const m of messages.values()) {
@@ -276,7 +278,7 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: Msg): Msg {
   }
   for (const f of after) f();
   afterWorkflowTask(engine, run);
-  return { activityTasks: [], resetHistoryEventId: 0 };
+  return { activityTasks: eager.tasks, resetHistoryEventId: 0 };
 }
 
 function onlyRejections(messages: Map<string, Msg>): boolean {
