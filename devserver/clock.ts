@@ -1,6 +1,6 @@
 // The server's clock. In test mode (time skipping) it is virtual: when time skipping is unlocked and
 // nothing is running (no workflow or activity task scheduled or started), it jumps straight to the
-// next timer; an explicit client sleep moves it at once even while something runs. In dev mode it is the wall clock and timers fire in real time.
+// next timer. In dev mode it is the wall clock and timers fire in real time.
 
 interface Timer {
   id: number;
@@ -18,8 +18,6 @@ export class Clock {
   private closed = false;
   /** Returns true while something runs that must finish before virtual time may jump. */
   busy: () => boolean = () => false;
-  /** Returns true while a workflow task is scheduled or running (an explicit sleep lets it finish). */
-  settling: () => boolean = () => false;
 
   constructor(readonly timeSkipping: boolean) {
     // Like Temporal's test server, time skipping starts locked; clients unlock it while they wait.
@@ -65,32 +63,20 @@ export class Clock {
     return this.lockCount > 0;
   }
 
-  /**
-   * Advances virtual time by `ms` as a client's sleep (TestService Sleep/SleepUntil/
-   * UnlockTimeSkippingWithSleep): time moves at once, even while an activity or workflow task
-   * runs, and the timers due on the way fire in order, each at its own instant.
-   */
+  /** Advances virtual time by `ms` as a client's sleep: timers due on the way fire in order. */
   async sleep(ms: number): Promise<void> {
     if (!this.timeSkipping) {
       await new Promise((r) => setTimeout(r, ms));
       return;
     }
-    const target = this.now() + Math.max(0, ms);
-    while (!this.closed && this.timers.length > 0 && this.timers[0]!.at <= target) {
-      const first = this.timers[0]!;
-      const now = this.now();
-      if (first.at > now) this.offset += first.at - now;
-      this.fireDue();
-      // let the workflows react to what fired before the next instant (a cron run sets its next
-      // timer): wait while a workflow task is outstanding, not for activities (the caller's own
-      // activity may be what runs); at most 5 s of real time, for a task no worker polls
-      await new Promise((r) => setImmediate(r));
-      for (let i = 0; i < 500 && this.settling() && !this.closed; i++) await new Promise((r) => setTimeout(r, 10));
-    }
-    const now = this.now();
-    if (target > now) this.offset += target - now;
-    this.arm();
-    this.poke();
+    await new Promise<void>((resolve) => {
+      // lock in the timer itself: time must not skip past the target before the caller resumes
+      this.after(ms, () => {
+        this.lock();
+        resolve();
+      });
+      this.unlock();
+    });
   }
 
   /** Call after any state change: may fire due timers or skip time. */

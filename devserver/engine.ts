@@ -87,7 +87,6 @@ export class Engine {
     this.clock = new Clock(opts.timeSkipping);
     this.log = opts.log ?? ((m) => process.stderr.write(`stratus-temporal: ${m}\n`));
     this.clock.busy = () => this.isBusy();
-    this.clock.settling = () => this.hasWorkflowTask();
     this.workflowQueues = new TaskQueues(() => this.changed());
     this.activityQueues = new TaskQueues(() => this.changed());
     for (const name of opts.namespaces ?? ['default']) this.registerNamespace(name);
@@ -132,11 +131,6 @@ export class Engine {
       if (run.wft) return true;
       for (const a of run.activities.values()) if (a.state !== 'backoff') return true;
     }
-    return false;
-  }
-
-  private hasWorkflowTask(): boolean {
-    for (const run of this.runsById.values()) if (run.wft && run.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING') return true;
     return false;
   }
 
