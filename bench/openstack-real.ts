@@ -154,6 +154,7 @@ async function shelveSweep(stack: StackCredentials, api: AdminApi, fx: Fixtures,
 async function purge(api: AdminApi, fx: Fixtures, stack: StackCredentials, t: TestEnv, dir: string): Promise<Record<string, string | number>> {
   const run = Date.now().toString(36);
   const projectId = await api.project(`stratus-bench-purge-${run}`);
+  await api.ok('compute', 'PUT', `/os-quota-sets/${projectId}`, { body: { quota_set: { instances: -1, cores: -1, ram: -1 } } });
   const t0 = performance.now();
   const seeded = await seedProject(api, fx, projectId, `bp-${run}`, 60 + (Date.now() % 150));
   // More of each kind, to about 50 resources.
