@@ -195,10 +195,12 @@ describe('dashboard in a browser', () => {
     await page.fill('#operator-token', BOB_TOKEN);
     await page.dispatchEvent('#operator-token', 'change');
     await page.locator(`form.action input[name=reason]`).fill('<script>alert(1)</script> bad checksum');
+    const revokeReloaded = page.waitForEvent('load'); // the page reloads itself after a successful action
     await page.getByRole('button', { name: `Revoke ${imageId}` }).click();
     const said = await until(async () => (await page.locator('#action-result').textContent()) || undefined, 'the answer');
     expect(said).toBe(`Done: ${imageId} revoked; published now: none`);
     await until(async () => ((await builds()).some((b) => b.status === 'revoked') ? true : undefined), 'the revocation');
+    await revokeReloaded;
     await page.goto(`${withToken}/images`);
     const banner = page.locator('.banner.revoked');
     expect(await banner.textContent()).toContain('<script>alert(1)</script> bad checksum (by dashboard:bob)');
@@ -263,6 +265,8 @@ describe('dashboard in a browser', () => {
 
     await page.fill('#operator-token', TOKEN);
     await page.dispatchEvent('#operator-token', 'change');
+    // the page reloads itself 800 ms after a successful action: wait for that before navigating again
+    const reloaded = page.waitForEvent('load');
     await page.getByRole('button', { name: `Approve ${sweepId}` }).click();
     const said = await until(async () => ((await page.locator('#action-result').textContent()) || '').startsWith('Done') ? page.locator('#action-result').textContent() : undefined, 'the answer');
     expect(said).toBe(`Done: ${sweepId} approved by dashboard:alice`);
@@ -272,6 +276,7 @@ describe('dashboard in a browser', () => {
       .toEqual(['course-2024', 'old-reduction', 'scratch', 'summer-intern', 'test-vm', 'tmp-convert']);
 
     // an exemption from the dashboard, as bob
+    await reloaded;
     await page.goto(`${withToken}/lifecycle`);
     await page.fill('#operator-token', BOB_TOKEN);
     await page.dispatchEvent('#operator-token', 'change');
@@ -279,9 +284,11 @@ describe('dashboard in a browser', () => {
     await form.locator('input[name=resourceId]').fill('p-geo');
     await form.locator('input[name=until]').fill('2099-12-31');
     await form.locator('input[name=reason]').fill('field season data');
+    const exemptReloaded = page.waitForEvent('load');
     await form.getByRole('button', { name: 'Exempt' }).click();
     expect(await until(async () => (await page.locator('#action-result').textContent()) || undefined, 'the answer')).toBe('Done: p-geo is exempt until 2099-12-31');
 
+    await exemptReloaded;
     await page.goto(`${readOnly}/audit/lifecycle`);
     const audit = page.locator('table.audit tbody tr');
     const lines = (await audit.evaluateAll((trs) => trs.map((tr) => (tr as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ')))).join('\n');
