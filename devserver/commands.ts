@@ -126,6 +126,7 @@ export function applyCommand(
       const a = c.scheduleActivityTaskCommandAttributes;
       const t = fillActivityTimeouts(a, run.runTimeoutMs) as Exclude<ReturnType<typeof fillActivityTimeouts>, string>;
       const retryPolicy = fillRetryPolicy(a.retryPolicy);
+      const priority = mergePriority(a.priority, runPriority(run));
       const scheduledEventId = engine.append(run, 'ACTIVITY_TASK_SCHEDULED', 'activityTaskScheduledEventAttributes', {
         activityId: a.activityId,
         activityType: a.activityType,
@@ -137,7 +138,7 @@ export function applyCommand(
         startToCloseTimeout: dur(t.startToCloseMs),
         heartbeatTimeout: dur(t.heartbeatMs),
         retryPolicy,
-        priority: mergePriority(a.priority, runPriority(run)),
+        priority,
         ...wtc,
       }, userMetadata);
       const now = engine.clock.now();
@@ -150,7 +151,7 @@ export function applyCommand(
         header: a.header,
         ...t,
         retryPolicy,
-        priority: mergePriority(a.priority, runPriority(run)),
+        priority,
         attempt: 1,
         state: 'scheduled' as const,
         firstScheduledTime: now,
