@@ -44,6 +44,13 @@ async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Prom
   return out;
 }
 
+/** The project named `name` (made if missing), with no limit on instances, cores or RAM. */
+async function unlimitedProject(api: AdminApi, name: string): Promise<string> {
+  const id = await api.project(name);
+  await api.ok('compute', 'PUT', `/os-quota-sets/${id}`, { body: { quota_set: { instances: -1, cores: -1, ram: -1 } } });
+  return id;
+}
+
 /** A cloud client over a fetch that counts what it sends, by kind. */
 function countingCloud(stack: StackCredentials): { cloud: Cloud; requests: { method: string; path: string }[] } {
   const requests: { method: string; path: string }[] = [];
@@ -99,11 +106,7 @@ async function sweepOn(t: TestEnv, dir: string, cloud: Cloud, input: LifecycleSw
 async function shelveSweep(stack: StackCredentials, api: AdminApi, fx: Fixtures, t: TestEnv, dir: string): Promise<Record<string, string | number>> {
   const run = Date.now().toString(36);
   const projects: string[] = [];
-  for (let p = 0; p < PROJECTS; p++) {
-    const id = await api.project(`stratus-bench-p${p}`);
-    await api.ok('compute', 'PUT', `/os-quota-sets/${id}`, { body: { quota_set: { instances: -1, cores: -1, ram: -1 } } });
-    projects.push(id);
-  }
+  for (let p = 0; p < PROJECTS; p++) projects.push(await unlimitedProject(api, `stratus-bench-p${p}`));
   const t0 = performance.now();
   const keep = projects.flatMap((id, p) => Array.from({ length: PER_PROJECT - DUE_PER_PROJECT }, (_, k) => ({ id, name: `bench-p${p}-vm-${k}` })));
   await pool(keep, 8, (s) => ensureServer(api, fx, s.id, s.name, 'ACTIVE'));
@@ -153,8 +156,7 @@ async function shelveSweep(stack: StackCredentials, api: AdminApi, fx: Fixtures,
 
 async function purge(api: AdminApi, fx: Fixtures, stack: StackCredentials, t: TestEnv, dir: string): Promise<Record<string, string | number>> {
   const run = Date.now().toString(36);
-  const projectId = await api.project(`stratus-bench-purge-${run}`);
-  await api.ok('compute', 'PUT', `/os-quota-sets/${projectId}`, { body: { quota_set: { instances: -1, cores: -1, ram: -1 } } });
+  const projectId = await unlimitedProject(api, `stratus-bench-purge-${run}`);
   const t0 = performance.now();
   const seeded = await seedProject(api, fx, projectId, `bp-${run}`, 60 + (Date.now() % 150));
   // More of each kind, to about 50 resources.
@@ -191,27 +193,34 @@ async function purge(api: AdminApi, fx: Fixtures, stack: StackCredentials, t: Te
   };
 }
 
-export async function benchOpenStackReal(): Promise<Record<string, string | number>> {
+type Part = 'sweep' | 'purge';
+
+/** Runs `parts` (both by default); each part's figures also go to `onPart` as soon as it is done. */
+export async function benchOpenStackReal(parts: Part[] = ['sweep', 'purge'], onPart: (r: Record<string, string | number>) => void = () => {}): Promise<Record<string, string | number>> {
   const stack = await stackOrReason();
   if (typeof stack === 'string') return { skipped: `no OpenStack stack running (${stack}): run test/openstack-real/up first` };
   const api = new AdminApi(stack);
   // With the 300 bench servers in the cloud, nova-compute (fake driver) took up to 3 min per build.
   api.untilTimeoutMs = 600_000;
   const fx = await ensureFixtures(api);
-  return withEnv(async (t, dir) => ({ ...(await shelveSweep(stack, api, fx, t, dir)), ...(await purge(api, fx, stack, t, dir)) }));
+  return withEnv(async (t, dir) => {
+    let out: Record<string, string | number> = {};
+    for (const part of parts) {
+      const r = part === 'sweep' ? await shelveSweep(stack, api, fx, t, dir) : await purge(api, fx, stack, t, dir);
+      onPart(r);
+      out = { ...out, ...r };
+    }
+    return out;
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  // Run directly, each part prints as soon as it is done (a purge that fails still leaves the sweep's figures).
-  const stack = await stackOrReason();
-  if (typeof stack === 'string') throw new Error(`no OpenStack stack running (${stack}): run test/openstack-real/up first`);
-  const api = new AdminApi(stack);
-  api.untilTimeoutMs = 600_000;
-  const fx = await ensureFixtures(api);
+  // `node --import tsx bench/openstack-real.ts [sweep|purge]`: each part prints when done (a purge
+  // that fails still leaves the sweep's figures).
+  const only = process.argv[2];
+  if (only !== undefined && only !== 'sweep' && only !== 'purge') throw new Error(`part must be "sweep" or "purge", not "${only}"`);
   const print = (r: Record<string, string | number>) => { for (const [k, v] of Object.entries(r)) console.log(`${k.padEnd(64)} ${v}`); };
-  await withEnv(async (t, dir) => {
-    if (process.argv[2] !== 'purge') print(await shelveSweep(stack, api, fx, t, dir));
-    if (process.argv[2] !== 'sweep') print(await purge(api, fx, stack, t, dir));
-  });
+  const out = await benchOpenStackReal(only ? [only] : undefined, print);
+  if ('skipped' in out) throw new Error(String(out.skipped));
   process.exit(0);
 }

@@ -161,7 +161,7 @@ export function applyCommand(
         timers: [],
       };
       run.activities.set(scheduledEventId, state);
-      if (eager?.claim(run, a)) after.push(() => eager.start(engine, run, state));
+      if (eager?.claim(run, state, !!a.requestEagerExecution)) after.push(() => eager.start(engine, run, state));
       else after.push(() => enqueueActivity(engine, run, state));
       return false;
     }

@@ -18,10 +18,10 @@ export class EagerActivities {
   /** `identity`: the worker completing the workflow task (it gets the activities). */
   constructor(private readonly identity: string) {}
 
-  /** Should this ScheduleActivityTask command run eagerly? Only on the workflow's own queue. */
-  claim(run: Run, attrs: Msg): boolean {
-    if (!attrs?.requestEagerExecution || this.claimed >= EAGER_ACTIVITY_LIMIT) return false;
-    if ((attrs.taskQueue?.name || run.taskQueue) !== run.taskQueue) return false;
+  /** Should activity `a` (its command asked for it when `requested`) run eagerly? Only on the workflow's own queue. */
+  claim(run: Run, a: ActivityState, requested: boolean): boolean {
+    if (!requested || this.claimed >= EAGER_ACTIVITY_LIMIT) return false;
+    if (a.taskQueue !== run.taskQueue) return false;
     this.claimed++;
     return true;
   }

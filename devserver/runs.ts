@@ -164,7 +164,7 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
     searchAttributes: Object.keys(searchAttributes).length ? { indexedFields: searchAttributes } : undefined,
     header: req.header,
     workflowId,
-    // temporal.api.common.v1.Priority as the caller gave it (inheritance from a parent is not yet done)
+    // temporal.api.common.v1.Priority as given (a child's already merged over its parent's: children.ts)
     priority: req.priority,
   }, req.userMetadata ? { userMetadata: req.userMetadata } : {});
   if (runs.length === 0) engine.executions.set(`${ns}/${workflowId}`, runs);

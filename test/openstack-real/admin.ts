@@ -138,10 +138,10 @@ export class AdminApi {
     return id;
   }
 
-  /** Polls `get` until `done` holds (or throws after `timeoutMs`, naming `what`). */
   /** How long `until` waits by default (a cloud holding hundreds of servers builds new ones slowly). */
   untilTimeoutMs = 120_000;
 
+  /** Polls `get` until `done` holds (or throws after `timeoutMs`, naming `what`). */
   async until<T>(what: string, get: () => Promise<T>, done: (v: T) => boolean, timeoutMs = this.untilTimeoutMs): Promise<T> {
     const end = Date.now() + timeoutMs;
     let last: T | undefined;

@@ -62,13 +62,13 @@ export async function ensureFixtures(api: AdminApi): Promise<Fixtures> {
 
 /** A server in `project` named `name` with status `status` (ACTIVE, SHUTOFF or SHELVED_OFFLOADED). */
 export async function ensureServer(api: AdminApi, fx: Fixtures, project: string, name: string, status: 'ACTIVE' | 'SHUTOFF' | 'SHELVED_OFFLOADED', metadata: Record<string, string> = {}): Promise<string> {
-  const found = await api.ok('compute', 'GET', `/servers/detail?name=${encodeURIComponent(`^${name}$`)}`, { project });
+  const found = (await api.ok('compute', 'GET', `/servers/detail?name=${encodeURIComponent(`^${name}$`)}`, { project })).servers as { id: string; status: string }[];
   // A server an earlier run left in ERROR (e.g. while the scheduler was down) is replaced.
-  for (const broken of (found.servers as { id: string; status: string }[]).filter((x) => x.status === 'ERROR')) {
+  for (const broken of found.filter((x) => x.status === 'ERROR')) {
     await api.ok('compute', 'DELETE', `/servers/${broken.id}`, { project });
     await api.until(`broken server ${name} deleted`, async () => (await api.req('compute', 'GET', `/servers/${broken.id}`, { project })).status, (st) => st === 404);
   }
-  const usable = (found.servers as { id: string; status: string }[]).find((x) => x.status !== 'ERROR');
+  const usable = found.find((x) => x.status !== 'ERROR');
   const id: string = usable?.id ?? (await api.ok('compute', 'POST', '/servers', { project, body: { server: {
     name, flavorRef: fx.flavorId, imageRef: fx.baseImageId, networks: 'none', metadata,
   } } })).server.id;
