@@ -19,6 +19,7 @@ import { type Engine, decodeToken } from './engine.js';
 import { DECODE_ERROR, GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceDefinition, ts, durationToMs, unimplemented } from './proto.js';
 import { failingOperation } from './multi-operation.js';
 import { runPriority } from './priority.js';
+import { resetExtendedInfo, resetWorkflowExecution } from './reset.js';
 import type { Run } from './types.js';
 import { keywordPayload, parseQuery, statusName } from './visibility.js';
 
@@ -228,6 +229,7 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
               attempt: run.wft.attempt,
             }
           : undefined,
+        workflowExtendedInfo: resetExtendedInfo(run),
       };
     },
 
@@ -284,6 +286,8 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
       if (req.stickyTaskQueue) releaseStickyQueue(engine, req.stickyTaskQueue);
       return {};
     },
+
+    ResetWorkflowExecution: (req) => resetWorkflowExecution(engine, req),
 
     ResetStickyTaskQueue: (req) => {
       const run = engine.findRun(ns(req), req.execution);

@@ -89,6 +89,8 @@ export interface UpdateState {
   acceptedEventId?: number;
   waiters: Array<() => void>;
   error?: Error;
+  /** admitted by an UpdateAdmitted event in history (reapplied by a reset): the worker reads it there, not from a message */
+  durable?: boolean;
 }
 
 export interface QueryState {
@@ -148,4 +150,8 @@ export interface Run {
   eventWaiters: Array<() => void>;
   runTimers: Array<() => void>;
   newRunId?: string;
+  /** the latest run a reset of this run created (reset.ts) */
+  resetRunId?: string;
+  /** when this run was created by a reset */
+  lastResetTime?: number;
 }

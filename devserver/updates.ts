@@ -63,7 +63,7 @@ export function settleUpdate(u: UpdateState): void {
 export function updateRequestMessages(run: Run, wft: WorkflowTask): Msg[] {
   const messages: Msg[] = [];
   for (const u of run.updates.values()) {
-    if (u.stage !== 'admitted') continue;
+    if (u.stage !== 'admitted' || u.durable) continue;
     wft.updates.push(u.id);
     messages.push({
       id: `${u.id}/request`,
