@@ -1,10 +1,12 @@
 // Activity implementations for the conformance workflows (real code run by a real worker).
 import { ApplicationFailure, CompleteAsyncError, Context, type Info, sleep as activitySleep } from '@temporalio/activity';
+import { resetActivities } from './conformance-reset-activities.js';
 
 export function conformanceActivities() {
   const attempts = new Map<string, number>();
   const asyncStarted = new Map<string, Info>();
   return {
+    ...resetActivities(),
     async greet(name: string): Promise<string> {
       return `hello, ${name}`;
     },

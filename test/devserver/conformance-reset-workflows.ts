@@ -1,0 +1,47 @@
+// Workflows of the reset conformance test (reset.test.ts).
+import { condition, defineSignal, defineUpdate, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import type { resetActivities } from './conformance-reset-activities.js';
+
+const { greet } = proxyActivities<{ greet(name: string): Promise<string> }>({ startToCloseTimeout: '10 seconds' });
+const { answerOutsideRun } = proxyActivities<ReturnType<typeof resetActivities>>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '2 seconds' });
+
+export const resetNameSignal = defineSignal<[string]>('resetName');
+export const resetGoSignal = defineSignal('resetGo');
+export const resetAddUpdate = defineUpdate<number, [number]>('resetAdd');
+
+/** Waits for a name, greets it through an activity and returns the greeting. */
+export async function resetGreeter(): Promise<string> {
+  const names: string[] = [];
+  setHandler(resetNameSignal, (name) => void names.push(name));
+  await condition(() => names.length > 0);
+  return await greet(names[0]!);
+}
+
+/** Schedules an activity that cannot complete in this run, then waits for a go signal and for the activity. */
+export async function resetPendingActivity(): Promise<string> {
+  let go = false;
+  setHandler(resetGoSignal, () => void (go = true));
+  const answer = answerOutsideRun(workflowInfo().runId);
+  await condition(() => go);
+  return await answer;
+}
+
+/** Starts a one-hour timer, waits for a go signal, then for the timer. */
+export async function resetTimer(): Promise<string> {
+  let go = false;
+  setHandler(resetGoSignal, () => void (go = true));
+  const timer = sleep('1 hour');
+  await condition(() => go);
+  await timer;
+  return 'timer fired';
+}
+
+/** Sums what updates add until a go signal; returns the total. */
+export async function resetAdder(): Promise<number> {
+  let total = 0;
+  let go = false;
+  setHandler(resetAddUpdate, (n) => (total += n));
+  setHandler(resetGoSignal, () => void (go = true));
+  await condition(() => go);
+  return total;
+}
