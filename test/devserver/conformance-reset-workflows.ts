@@ -1,5 +1,5 @@
 // Workflows of the reset conformance test (reset.test.ts).
-import { condition, defineSignal, defineUpdate, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineSignal, defineUpdate, proxyActivities, setHandler, sleep, startChild, workflowInfo } from '@temporalio/workflow';
 import type { resetActivities } from './conformance-reset-activities.js';
 
 const { greet } = proxyActivities<{ greet(name: string): Promise<string> }>({ startToCloseTimeout: '10 seconds' });
@@ -44,4 +44,30 @@ export async function resetAdder(): Promise<number> {
   setHandler(resetGoSignal, () => void (go = true));
   await condition(() => go);
   return total;
+}
+
+/** Round 0 continues as new after its first name unless it already has two; returns the names. */
+export async function resetContinuing(round: number): Promise<string[]> {
+  const names: string[] = [];
+  setHandler(resetNameSignal, (name) => void names.push(name));
+  await condition(() => names.length > 0);
+  if (round === 0 && names.length === 1) await continueAsNew<typeof resetContinuing>(1);
+  return names;
+}
+
+/** A child that waits for a go signal. */
+export async function resetChild(): Promise<string> {
+  let go = false;
+  setHandler(resetGoSignal, () => void (go = true));
+  await condition(() => go);
+  return 'child done';
+}
+
+/** Waits for a go signal, starts a child, then waits for it. */
+export async function resetParent(): Promise<string> {
+  let go = false;
+  setHandler(resetGoSignal, () => void (go = true));
+  await condition(() => go);
+  const child = await startChild(resetChild, { workflowId: `${workflowInfo().workflowId}-child` });
+  return await child.result();
 }

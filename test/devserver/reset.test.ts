@@ -202,6 +202,9 @@ test('an event id that does not finish a workflow task is INVALID_ARGUMENT namin
   expect(err.code).toBe(3);
   expect(err.message).toContain(`workflow_task_finish_event_id ${scheduled}`);
   expect(err.message).toContain('WorkflowTaskCompleted');
+  const noRequestId = await errorOf(reset(workflowId, scheduled, { requestId: '' }));
+  expect(noRequestId.code).toBe(3);
+  expect(noRequestId.message).toContain('RequestId is not set on request.');
   const outOfRange = await errorOf(reset(workflowId, events.length + 5));
   expect(outOfRange.code).toBe(3);
   expect(outOfRange.message).toContain('workflow_task_finish_event_id');
@@ -212,6 +215,50 @@ test('an event id that does not finish a workflow task is INVALID_ARGUMENT namin
   expect(reset2[started - 1]!.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
   expect(reset2[started]!.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
   expect(await client().workflow.getHandle(workflowId).result()).toBe('hello, ada');
+});
+
+test('reset of an earlier run of a continue-as-new chain reapplies the signals of the runs after it', async () => {
+  const workflowId = id('continuing');
+  const handle = await client().workflow.start('resetContinuing', { taskQueue, workflowId, args: [0] });
+  await handle.signal('resetName', 'a');
+  const firstRunId = handle.firstExecutionRunId;
+  for (let i = 0; i < 200 && (await client().workflow.getHandle(workflowId).describe()).runId === firstRunId; i++) await new Promise((r) => setTimeout(r, 50));
+  await client().workflow.getHandle(workflowId).signal('resetName', 'b');
+  expect(await client().workflow.getHandle(workflowId).result()).toEqual(['b']);
+
+  const firstCompleted = Number(firstOf(await eventsOf(workflowId, firstRunId), 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED').eventId);
+  const { runId } = await reset(workflowId, firstCompleted, { workflowExecution: { workflowId, runId: firstRunId } });
+  const events = await eventsOf(workflowId, runId!);
+  expect(ofType(events, 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED').map((e) => e.workflowExecutionSignaledEventAttributes?.signalName)).toEqual(['resetName', 'resetName']);
+  // both signals arrive before the new run's first task: it has two names and does not continue
+  expect(await client().workflow.getHandle(workflowId).result()).toEqual(['a', 'b']);
+});
+
+test('a reset point with a child still running is INVALID_ARGUMENT; an earlier point starts the child again', async () => {
+  const workflowId = id('parent');
+  const handle = await client().workflow.start('resetParent', { taskQueue, workflowId });
+  const firstCompleted = async () => Number(firstOf(await eventsOf(workflowId), 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')?.eventId ?? 0);
+  for (let i = 0; i < 200 && !(await firstCompleted()); i++) await new Promise((r) => setTimeout(r, 50));
+  await handle.signal('resetGo');
+  let childStarted: Event | undefined;
+  for (let i = 0; i < 200 && !childStarted; i++) {
+    const events = await eventsOf(workflowId);
+    const started = firstOf(events, 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED');
+    childStarted = started && events.some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED && Number(e.eventId) > Number(started.eventId)) ? started : undefined;
+    if (!childStarted) await new Promise((r) => setTimeout(r, 50));
+  }
+  const lastCompleted = Number(ofType(await eventsOf(workflowId), 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED').pop()!.eventId);
+  const err = await errorOf(reset(workflowId, lastCompleted));
+  expect(err.code).toBe(3);
+  expect(err.message).toContain('WorkflowResetter encountered pending child workflows.');
+  expect((await handle.describe()).status.name).toBe('RUNNING');
+
+  // before the child was started: the base run ends (its child by the parent close policy) and the new run starts it again
+  const { runId } = await reset(workflowId, await firstCompleted());
+  const child = client().workflow.getHandle(`${workflowId}-child`);
+  for (let i = 0; i < 200 && (await child.describe()).raw.workflowExecutionInfo?.parentExecution?.runId !== runId; i++) await new Promise((r) => setTimeout(r, 50));
+  await child.signal('resetGo');
+  expect(await client().workflow.getHandle(workflowId).result()).toBe('child done');
 });
 
 test('an unknown workflow or run is NOT_FOUND', async () => {
