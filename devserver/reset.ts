@@ -10,7 +10,7 @@ import { enqueueActivity } from './activities.js';
 import { armTimer } from './commands.js';
 import type { Engine } from './engine.js';
 import { pushEvent } from './history.js';
-import { type Msg, invalidArgument, ts, tsToMs } from './proto.js';
+import { type Msg, invalidArgument, ts, tsToMs, unimplemented } from './proto.js';
 import { type PrefixState, activityFromScheduled, readPrefix } from './reset-rebuild.js';
 import type { HistoryEvent, Run } from './types.js';
 
@@ -59,6 +59,7 @@ export function resetWorkflowExecution(engine: Engine, req: Msg): Msg {
     );
   }
   if (state.pendingChildren > 0) throw invalidArgument('WorkflowResetter encountered pending child workflows.');
+  const postResetSignals = postResetOperationSignals(req);
 
   const newRunId = randomUUID();
   const reason = (req.reason as string | undefined) ?? '';
@@ -76,6 +77,14 @@ export function resetWorkflowExecution(engine: Engine, req: Msg): Msg {
   failResetWorkflowTask(engine, run, state, base.runId, reason);
   failStartedActivities(engine, run, state, reason);
   for (const e of reapplied) reapply(engine, run, e);
+  for (const signal of postResetSignals) {
+    engine.append(run, 'WORKFLOW_EXECUTION_SIGNALED', 'workflowExecutionSignaledEventAttributes', {
+      signalName: signal.signalName,
+      input: signal.input,
+      identity: req.identity,
+      header: signal.header,
+    });
+  }
   engine.scheduleWorkflowTask(run);
   for (const a of state.activities) {
     if (a.started) continue;
@@ -86,6 +95,23 @@ export function resetWorkflowExecution(engine: Engine, req: Msg): Msg {
   for (const t of state.timers) armTimer(engine, run, t.timerId, t.startedEventId, t.at);
   engine.changed();
   return { runId: newRunId };
+}
+
+/**
+ * The post-reset operations, checked before anything is done: signals are sent to the new run
+ * before its first task; workflow option updates (worker-versioning overrides) are not supported.
+ */
+function postResetOperationSignals(req: Msg): Msg[] {
+  const signals: Msg[] = [];
+  for (const [i, op] of ((req.postResetOperations ?? []) as Msg[]).entries()) {
+    if (op.updateWorkflowOptions) {
+      throw unimplemented(`ResetWorkflowExecution post_reset_operations[${i}].update_workflow_options (worker versioning)`);
+    }
+    if (!op.signalWorkflow) throw invalidArgument(`post_reset_operations[${i}]: unsupported post reset operation.`);
+    if (!op.signalWorkflow.signalName) throw invalidArgument(`post_reset_operations[${i}].signal_workflow.signal_name is not set.`);
+    signals.push(op.signalWorkflow);
+  }
+  return signals;
 }
 
 /**

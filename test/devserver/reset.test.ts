@@ -175,6 +175,28 @@ test('an update received after the reset point is reapplied and counted again by
   expect(await current.result()).toBe(7);
 });
 
+test('a post-reset signal reaches the new run before its first task; a versioning override is UNIMPLEMENTED', async () => {
+  const workflowId = id('greeter-post');
+  const handle = await client().workflow.start('resetGreeter', { taskQueue, workflowId });
+  await handle.signal('resetName', 'ada');
+  await handle.result();
+  const firstCompleted = Number(firstOf(await eventsOf(workflowId), 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED').eventId);
+  const input = await client().options.loadedDataConverter.payloadConverter.toPayload('linus');
+  const unsupported = await errorOf(reset(workflowId, firstCompleted, { postResetOperations: [{ updateWorkflowOptions: { workflowExecutionOptions: {} } }] }));
+  expect(unsupported.code).toBe(12);
+  expect(unsupported.message).toContain('post_reset_operations[0].update_workflow_options');
+  // nothing was reset: the base run is still the current one
+  expect((await client().workflow.getHandle(workflowId).describe()).runId).toBe(handle.firstExecutionRunId);
+
+  const { runId } = await reset(workflowId, firstCompleted, {
+    resetReapplyType: temporal.api.enums.v1.ResetReapplyType.RESET_REAPPLY_TYPE_NONE,
+    postResetOperations: [{ signalWorkflow: { signalName: 'resetName', input: { payloads: [input] } } }],
+  });
+  const signaled = ofType(await eventsOf(workflowId, runId!), 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED');
+  expect(signaled.map((e) => e.workflowExecutionSignaledEventAttributes?.identity)).toEqual(['reset-test']);
+  expect(await client().workflow.getHandle(workflowId).result()).toBe('hello, linus');
+});
+
 test('a retried reset (same requestId) answers with the same run and starts no second one', async () => {
   const workflowId = id('greeter-retry');
   const handle = await client().workflow.start('resetGreeter', { taskQueue, workflowId });
