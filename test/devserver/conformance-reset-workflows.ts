@@ -1,5 +1,5 @@
 // Workflows of the reset conformance test (reset.test.ts).
-import { condition, continueAsNew, defineSignal, defineUpdate, proxyActivities, setHandler, sleep, startChild, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineSignal, defineUpdate, executeChild, proxyActivities, setHandler, sleep, startChild, workflowInfo } from '@temporalio/workflow';
 import type { resetActivities } from './conformance-reset-activities.js';
 
 const { greet } = proxyActivities<{ greet(name: string): Promise<string> }>({ startToCloseTimeout: '10 seconds' });
@@ -70,4 +70,9 @@ export async function resetParent(): Promise<string> {
   await condition(() => go);
   const child = await startChild(resetChild, { workflowId: `${workflowInfo().workflowId}-child` });
   return await child.result();
+}
+
+/** Runs resetChild and returns its result. */
+export async function resetChildOfParent(): Promise<string> {
+  return await executeChild(resetChild, { workflowId: `${workflowInfo().workflowId}-child` });
 }

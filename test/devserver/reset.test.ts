@@ -283,6 +283,26 @@ test('a reset point with a child still running is INVALID_ARGUMENT; an earlier p
   expect(await client().workflow.getHandle(workflowId).result()).toBe('child done');
 });
 
+test('a reset child is followed by its parent: the parent gets the new run\'s result, not a termination', async () => {
+  const workflowId = id('child-parent');
+  const parent = await client().workflow.start('resetChildOfParent', { taskQueue, workflowId });
+  const childId = `${workflowId}-child`;
+  let firstCompleted = 0;
+  for (let i = 0; i < 200 && !firstCompleted; i++) {
+    const events = await eventsOf(childId).catch(() => []);
+    firstCompleted = Number(firstOf(events, 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')?.eventId ?? 0);
+    if (!firstCompleted) await new Promise((r) => setTimeout(r, 50));
+  }
+  const { runId } = await reset(childId, firstCompleted);
+  const child = client().workflow.getHandle(childId);
+  expect((await child.describe()).raw.workflowExecutionInfo?.parentExecution?.workflowId).toBe(workflowId);
+  await child.signal('resetGo');
+  expect(await parent.result()).toBe('child done');
+  const closed = firstOf(await eventsOf(workflowId), 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED');
+  expect(closed.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.runId).toBe(runId);
+  expect(ofType(await eventsOf(workflowId), 'EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED')).toHaveLength(0);
+});
+
 test('an unknown workflow or run is NOT_FOUND', async () => {
   const err = await errorOf(reset('no-such-workflow', 4));
   expect(err.code).toBe(5);
