@@ -73,19 +73,40 @@ export function resetWorkflowExecution(engine: Engine, req: Msg): Msg {
   if (current !== base) current.resetRunId = newRunId;
   followedByParent(engine, current, run);
 
+  writeHistory(engine, run, prefix, state, { baseRunId: base.runId, reason, reapplied, postResetSignals, identity: req.identity });
+  handOutPending(engine, run, state);
+  engine.changed();
+  return { runId: newRunId };
+}
+
+/**
+ * The new run's history: the copied prefix, the reset task failed, activities started in the
+ * prefix failed, the reapplied events, the post-reset signals, and a new workflow task.
+ */
+function writeHistory(
+  engine: Engine,
+  run: Run,
+  prefix: HistoryEvent[],
+  state: PrefixState,
+  o: { baseRunId: string; reason: string; reapplied: HistoryEvent[]; postResetSignals: Msg[]; identity?: string },
+): void {
   for (const e of prefix) pushEvent(run, { ...e });
-  failResetWorkflowTask(engine, run, state, base.runId, reason);
-  failStartedActivities(engine, run, state, reason);
-  for (const e of reapplied) reapply(engine, run, e);
-  for (const signal of postResetSignals) {
+  failResetWorkflowTask(engine, run, state, o.baseRunId, o.reason);
+  failStartedActivities(engine, run, state, o.reason);
+  for (const e of o.reapplied) reapply(engine, run, e);
+  for (const signal of o.postResetSignals) {
     engine.append(run, 'WORKFLOW_EXECUTION_SIGNALED', 'workflowExecutionSignaledEventAttributes', {
       signalName: signal.signalName,
       input: signal.input,
-      identity: req.identity,
+      identity: o.identity,
       header: signal.header,
     });
   }
   engine.scheduleWorkflowTask(run);
+}
+
+/** Activities not started at the reset point are scheduled anew; timers fire at their original time. */
+function handOutPending(engine: Engine, run: Run, state: PrefixState): void {
   for (const a of state.activities) {
     if (a.started) continue;
     const activity = activityFromScheduled(engine, run.taskQueue, a);
@@ -93,8 +114,6 @@ export function resetWorkflowExecution(engine: Engine, req: Msg): Msg {
     enqueueActivity(engine, run, activity);
   }
   for (const t of state.timers) armTimer(engine, run, t.timerId, t.startedEventId, t.at);
-  engine.changed();
-  return { runId: newRunId };
 }
 
 /**
