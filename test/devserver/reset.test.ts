@@ -239,6 +239,21 @@ test('an event id that does not finish a workflow task is INVALID_ARGUMENT namin
   expect(await client().workflow.getHandle(workflowId).result()).toBe('hello, ada');
 });
 
+test('a WorkflowTaskFailed event is a reset point: a workflow stuck on a failing task is reset from it', async () => {
+  const workflowId = id('broken');
+  const handle = await client().workflow.start('brokenTask', { taskQueue, workflowId });
+  let failedId = 0;
+  for (let i = 0; i < 200 && !failedId; i++) {
+    failedId = Number(firstOf(await eventsOf(workflowId), 'EVENT_TYPE_WORKFLOW_TASK_FAILED')?.eventId ?? 0);
+    if (!failedId) await new Promise((r) => setTimeout(r, 50));
+  }
+  const { runId } = await reset(workflowId, failedId);
+  const events = await eventsOf(workflowId, runId!);
+  expect(events[failedId - 1]!.workflowTaskFailedEventAttributes?.cause).toBe(temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW);
+  expect((await client().workflow.getHandle(workflowId, handle.firstExecutionRunId).describe()).status.name).toBe('TERMINATED');
+  await client().workflow.getHandle(workflowId).terminate('the bug is still there');
+});
+
 test('reset of an earlier run of a continue-as-new chain reapplies the signals of the runs after it', async () => {
   const workflowId = id('continuing');
   const handle = await client().workflow.start('resetContinuing', { taskQueue, workflowId, args: [0] });
