@@ -3,6 +3,7 @@
 // (RespondWorkflowTaskCompleted / Failed). Commands themselves are applied in commands.ts.
 import { randomUUID } from 'node:crypto';
 import { CommandRejected, TERMINAL, applyCommand, validateCommands } from './commands.js';
+import { recordBuildIds } from './build-ids.js';
 import { EagerActivities } from './eager-activities.js';
 import type { Engine } from './engine.js';
 import { dur, makeEvent, pushEvent } from './history.js';
@@ -250,6 +251,7 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: Msg): Msg {
   });
   run.lastCompletedStartedEventId = wft.startedEventId;
   run.nextWftAttempt = 1;
+  recordBuildIds(run, req.workerVersionStamp);
   if (req.stickyAttributes?.workerTaskQueue?.name) {
     run.sticky = {
       queue: req.stickyAttributes.workerTaskQueue.name,
