@@ -1,6 +1,11 @@
-// The server's clock. In test mode (time skipping) it is virtual: when time skipping is unlocked and
-// nothing is running (no workflow or activity task scheduled or started), it jumps straight to the
-// next timer. In dev mode it is the wall clock and timers fire in real time.
+// The server's clock. In test mode (time skipping) it is virtual and follows Temporal's test
+// server: a lock counter holds time still. Clients hold one lock from the start (released while
+// they wait for a result or sleep); every workflow task and every activity attempt (scheduled or
+// running, not waiting for a retry) holds one more. When the count is zero time jumps straight to
+// the next timer. A client's sleep (`UnlockTimeSkippingWithSleep`, what `testEnv.sleep()` calls)
+// releases one lock until the target time: called from inside an activity while the test awaits
+// the result, it releases the lock that activity holds, so time moves while the activity runs.
+// In dev mode it is the wall clock and timers fire in real time.
 
 interface Timer {
   id: number;
@@ -13,11 +18,12 @@ export class Clock {
   private timers: Timer[] = [];
   private nextId = 1;
   private realTimer: NodeJS.Timeout | undefined;
+  /** The clients' locks; below zero when they released more than they took (concurrent waits). */
   private lockCount: number;
   private skipScheduled = false;
   private closed = false;
-  /** Returns true while something runs that must finish before virtual time may jump. */
-  busy: () => boolean = () => false;
+  /** The locks held by what runs: one per workflow task and per activity attempt. */
+  busy: () => number = () => 0;
 
   constructor(readonly timeSkipping: boolean) {
     // Like Temporal's test server, time skipping starts locked; clients unlock it while they wait.
@@ -55,15 +61,19 @@ export class Clock {
 
   unlock(): void {
     if (!this.timeSkipping) return;
-    if (this.lockCount > 0) this.lockCount--;
+    this.lockCount--;
     this.poke();
   }
 
+  /** True while the clients' locks plus those of what runs hold time still. */
   get locked(): boolean {
-    return this.lockCount > 0;
+    return this.lockCount + this.busy() > 0;
   }
 
-  /** Advances virtual time by `ms` as a client's sleep: timers due on the way fire in order. */
+  /**
+   * A client's sleep (`UnlockTimeSkippingWithSleep`): releases one lock until virtual time has
+   * advanced by `ms`, then takes it back. Timers due on the way fire in order.
+   */
   async sleep(ms: number): Promise<void> {
     if (!this.timeSkipping) {
       await new Promise((r) => setTimeout(r, ms));
@@ -79,6 +89,15 @@ export class Clock {
     });
   }
 
+  /** Waits until virtual time has advanced by `ms` without releasing a lock (`TestService.Sleep`). */
+  async wait(ms: number): Promise<void> {
+    if (!this.timeSkipping) {
+      await new Promise((r) => setTimeout(r, ms));
+      return;
+    }
+    await new Promise<void>((resolve) => this.after(ms, resolve));
+  }
+
   /** Call after any state change: may fire due timers or skip time. */
   poke(): void {
     if (this.skipScheduled || this.closed) return;
@@ -86,7 +105,7 @@ export class Clock {
     setImmediate(() => {
       this.skipScheduled = false;
       let fired = this.fireDue();
-      if (this.timeSkipping && !this.locked && this.timers.length > 0 && !this.busy()) {
+      if (this.timeSkipping && this.timers.length > 0 && !this.locked) {
         const first = this.timers[0]!;
         const now = this.now();
         if (first.at > now) this.offset += first.at - now;

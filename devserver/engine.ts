@@ -86,7 +86,7 @@ export class Engine {
   constructor(readonly opts: EngineOptions) {
     this.clock = new Clock(opts.timeSkipping);
     this.log = opts.log ?? ((m) => process.stderr.write(`stratus-temporal: ${m}\n`));
-    this.clock.busy = () => this.isBusy();
+    this.clock.busy = () => this.busyLocks();
     this.workflowQueues = new TaskQueues(() => this.changed());
     this.activityQueues = new TaskQueues(() => this.changed());
     for (const name of opts.namespaces ?? ['default']) this.registerNamespace(name);
@@ -124,14 +124,19 @@ export class Engine {
 
   // ---------------------------------------------------------------- busy / time skipping
 
-  private isBusy(): boolean {
-    if (this.busyCount > 0) return true;
+  /**
+   * The time-skipping locks of what runs: one per workflow task and per activity attempt not
+   * waiting for a retry. Started ones are in `busyCount` (also after their run closed, while the
+   * worker still holds them); scheduled ones are counted here.
+   */
+  private busyLocks(): number {
+    let locks = this.busyCount;
     for (const run of this.runsById.values()) {
       if (run.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') continue;
-      if (run.wft) return true;
-      for (const a of run.activities.values()) if (a.state !== 'backoff') return true;
+      if (run.wft && run.wft.startedEventId === 0) locks++;
+      for (const a of run.activities.values()) if (a.state === 'scheduled') locks++;
     }
-    return false;
+    return locks;
   }
 
   // ---------------------------------------------------------------- lookup
@@ -183,7 +188,7 @@ export class Engine {
     return flushBuffered(run);
   }
 
-  startWorkflow(req: Msg, opts: StartOptions = {}): { run: Run; started: boolean } {
+  startWorkflow(req: Msg, opts: StartOptions = {}): { run: Run; started: boolean; eagerTask?: Msg } {
     return startWorkflow(this, req, opts);
   }
   signal(run: Run, req: Msg): void {
@@ -202,8 +207,8 @@ export class Engine {
     close(this, run, status);
   }
 
-  scheduleWorkflowTask(run: Run, opts: { speculative?: boolean } = {}): void {
-    scheduleWorkflowTask(this, run, opts);
+  scheduleWorkflowTask(run: Run, opts: { speculative?: boolean; eagerFor?: string } = {}): Msg | undefined {
+    return scheduleWorkflowTask(this, run, opts);
   }
   writeWorkflowTaskScheduled(run: Run, wft: WorkflowTask): void {
     writeWorkflowTaskScheduled(this, run, wft);

@@ -3,6 +3,7 @@
 // schedule's next time), as the real server chains them: the closing run's event names the new
 // run, the new run's started event says why it exists (initiator, attempt, failure, last result).
 import { randomUUID } from 'node:crypto';
+import { inheritedSearchAttributes } from './build-ids.js';
 import { decideRetry } from './activity-rules.js';
 import { cronBackoffMs, parseCron } from './cron.js';
 import type { Engine } from './engine.js';
@@ -120,7 +121,8 @@ export function continueAsNew(engine: Engine, run: Run, a: Msg, completedId: num
   const workflowType = a.workflowType?.name || run.workflowType;
   const taskQueue = a.taskQueue?.name || run.taskQueue;
   const memo = a.memo ?? run.memo;
-  const searchAttributes = a.searchAttributes ?? (Object.keys(run.searchAttributes).length ? { indexedFields: run.searchAttributes } : undefined);
+  const inherited = inheritedSearchAttributes(run.searchAttributes);
+  const searchAttributes = a.searchAttributes ?? (Object.keys(inherited).length ? { indexedFields: inherited } : undefined);
   engine.append(run, 'WORKFLOW_EXECUTION_CONTINUED_AS_NEW', 'workflowExecutionContinuedAsNewEventAttributes', {
     newExecutionRunId: newRunId,
     workflowType: { name: workflowType },

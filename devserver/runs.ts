@@ -27,6 +27,8 @@ export interface StartOptions {
   /** when the first workflow task is due (a cron run's scheduled time) */
   runAt?: number;
   onStarted?: (run: Run) => void;
+  /** eager workflow start: the first workflow task is started for this identity and returned */
+  eagerFor?: string;
 }
 
 const FAILED_LIKE = new Set([
@@ -69,7 +71,7 @@ function checkIdPolicies(engine: Engine, req: Msg, current: Run | undefined): { 
   return undefined;
 }
 
-export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {}): { run: Run; started: boolean } {
+export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {}): { run: Run; started: boolean; eagerTask?: Msg } {
   const ns = req.namespace as string;
   engine.namespace(ns);
   const workflowId = req.workflowId as string;
@@ -177,11 +179,12 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
   if (backoffMs > 0) {
     run.executionTime = now + backoffMs;
     run.runTimers.push(engine.clock.after(backoffMs, () => engine.scheduleWorkflowTask(run)));
-  } else {
-    engine.scheduleWorkflowTask(run);
+    engine.changed();
+    return { run, started: true };
   }
+  const eagerTask = engine.scheduleWorkflowTask(run, { eagerFor: opts.eagerFor });
   engine.changed();
-  return { run, started: true };
+  return { run, started: true, eagerTask };
 }
 
 function rootOf(engine: Engine, parent: Run['parent']): Run['root'] {

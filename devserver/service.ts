@@ -41,7 +41,7 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
         encodedFailureAttributes: true,
         buildIdBasedVersioning: false,
         upsertMemo: true,
-        eagerWorkflowStart: false,
+        eagerWorkflowStart: true,
         sdkMetadata: true,
         countGroupByExecutionStatus: true,
         nexus: false,
@@ -62,8 +62,10 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
 
     StartWorkflowExecution: (req) => {
       ns(req);
-      const { run, started } = engine.startWorkflow(req);
-      return { runId: run.runId, started, status: run.status };
+      // eager start: the new run's first task goes back to the starter (a worker sharing its
+      // connection), not to a poller; none for an existing run or a delayed (start delay, cron) start
+      const { run, started, eagerTask } = engine.startWorkflow(req, req.requestEagerExecution ? { eagerFor: req.identity ?? '' } : {});
+      return { runId: run.runId, started, status: run.status, eagerWorkflowTask: eagerTask };
     },
 
     SignalWithStartWorkflowExecution: (req) => {
@@ -339,7 +341,7 @@ function describeNamespace(n: { name: string; id: string; retentionMs: number; d
       state: 'NAMESPACE_STATE_REGISTERED',
       description: n.description ?? '',
       id: n.id,
-      capabilities: { eagerWorkflowStart: false, syncUpdate: true, asyncUpdate: true, workerHeartbeats: false },
+      capabilities: { eagerWorkflowStart: true, syncUpdate: true, asyncUpdate: true, workerHeartbeats: false },
       supportsSchedules: false,
     },
     config: {
@@ -413,12 +415,13 @@ export function testServiceHandlers(engine: Engine): Record<string, Handler> {
       clock.unlock();
       return {};
     },
+    // Sleep and SleepUntil wait for virtual time without releasing a lock, as the real test server
     Sleep: async (req) => {
-      await clock.sleep(durationToMs(req.duration) ?? 0);
+      await clock.wait(durationToMs(req.duration) ?? 0);
       return {};
     },
     SleepUntil: async (req) => {
-      await clock.sleep(Math.max(0, (durationToMs(req.timestamp) ?? 0) - clock.now()));
+      await clock.wait(Math.max(0, (durationToMs(req.timestamp) ?? 0) - clock.now()));
       return {};
     },
     UnlockTimeSkippingWithSleep: async (req) => {

@@ -60,6 +60,9 @@ const STATUS_NAMES: Record<string, string> = {
   TimedOut: 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT',
 };
 
+/** System attributes only the server writes (BuildIds: devserver/build-ids.ts). */
+const SERVER_MANAGED = new Set(['BuildIds']);
+
 export class SearchAttributeRegistry {
   readonly custom = new Map<string, IndexedValueType>(Object.entries(DEFAULT_CUSTOM));
 
@@ -97,6 +100,8 @@ export class SearchAttributeRegistry {
   validate(fields: Record<string, Msg>): Record<string, Msg> | string {
     const typed: Record<string, Msg> = {};
     for (const [name, payload] of Object.entries(fields)) {
+      // server-managed: the real server refuses them from users (start, upsert, continue-as-new)
+      if (SERVER_MANAGED.has(name)) return `${name} attribute can't be set in SearchAttributes`;
       const t = this.typeOf(name);
       if (!t) return `search attribute ${name} is not defined`;
       typed[name] = withType(payload, t);

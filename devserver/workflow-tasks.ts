@@ -3,6 +3,7 @@
 // (RespondWorkflowTaskCompleted / Failed). Commands themselves are applied in commands.ts.
 import { randomUUID } from 'node:crypto';
 import { CommandRejected, TERMINAL, applyCommand, validateCommands } from './commands.js';
+import { recordBuildIds } from './build-ids.js';
 import { EagerActivities } from './eager-activities.js';
 import type { Engine } from './engine.js';
 import { dur, makeEvent, pushEvent } from './history.js';
@@ -18,9 +19,11 @@ const SUGGEST_CAN_BYTES = 4 * 1024 * 1024;
 /**
  * Schedules a workflow task if none is pending. A retry after a failed attempt and a task only
  * for an update (speculative) are kept off history until they complete, as on the real server.
+ * `eagerFor` (eager workflow start): the task is started at once for that identity, not queued,
+ * and its poll response returned.
  */
-export function scheduleWorkflowTask(engine: Engine, run: Run, opts: { speculative?: boolean } = {}): void {
-  if (!engine.isOpen(run) || run.wft) return;
+export function scheduleWorkflowTask(engine: Engine, run: Run, opts: { speculative?: boolean; eagerFor?: string } = {}): Msg | undefined {
+  if (!engine.isOpen(run) || run.wft) return undefined;
   const sticky = run.sticky;
   const attempt = run.nextWftAttempt;
   const speculative = !!opts.speculative && attempt === 1;
@@ -54,8 +57,14 @@ export function scheduleWorkflowTask(engine: Engine, run: Run, opts: { speculati
       scheduleWorkflowTask(engine, run, { speculative: wft.speculative });
     });
   }
+  if (opts.eagerFor !== undefined && !sticky) {
+    const task = startWorkflowTask(engine, run, wft, opts.eagerFor);
+    engine.changed();
+    return task;
+  }
   enqueueWorkflowTask(engine, run, wft);
   engine.changed();
+  return undefined;
 }
 
 function scheduledAttrs(run: Run, wft: WorkflowTask): Msg {
@@ -242,6 +251,7 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: Msg): Msg {
   });
   run.lastCompletedStartedEventId = wft.startedEventId;
   run.nextWftAttempt = 1;
+  recordBuildIds(run, req.workerVersionStamp);
   if (req.stickyAttributes?.workerTaskQueue?.name) {
     run.sticky = {
       queue: req.stickyAttributes.workerTaskQueue.name,

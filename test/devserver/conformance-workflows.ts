@@ -245,4 +245,5 @@ export async function signalMissing(): Promise<string> {
 export * from './conformance-extra.js';
 export * from './conformance-priority-workflows.js';
 export * from './conformance-eager-workflows.js';
+export * from './conformance-timeskip-workflows.js';
 export * from './conformance-reset-workflows.js';
