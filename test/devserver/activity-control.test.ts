@@ -1,7 +1,13 @@
 // Conformance: an operator pauses, unpauses and resets activities (PauseActivity, UnpauseActivity,
 // ResetActivity) while the real worker runs them, and sees it in describe().
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedServer } from '../../devserver/index.js';
+import { workflowBundle } from '../support/temporal.js';
 import { useConformanceWorker } from './conformance-env.js';
 import { controlActivities, steering, type SteeredMode } from './conformance-control-activities.js';
 
@@ -200,3 +206,43 @@ test('a request naming no activity, or no workflow, is INVALID_ARGUMENT naming t
   expect(noWorkflowId.code).toBe(3);
   expect(noWorkflowId.message).toContain('WorkflowId is not set on request.');
 });
+
+test('a paused activity stays paused, with its pause info, across a restart of a --db server', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-pause-db-'));
+  const dbFile = join(dir, 'dev.json');
+  const workflowId = id('pause-persisted');
+  steering(workflowId, 'work', 'fail');
+  /** a server on the db file with a client and a worker on its own queue, closed after `fn` */
+  async function withServer<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    const server = await startEmbeddedServer({ port: 0, dbFile, log: () => undefined });
+    const connection = await Connection.connect({ address: server.address });
+    const workerConnection = await NativeConnection.connect({ address: server.address });
+    const worker = await Worker.create({ connection: workerConnection, taskQueue: 'pause-persisted', workflowBundle: workflowBundle('conformance'), activities: controlActivities });
+    try {
+      return await worker.runUntil(fn(new Client({ connection })));
+    } finally {
+      await workerConnection.close();
+      await connection.close();
+      await server.close();
+    }
+  }
+  try {
+    await withServer(async (client) => {
+      const handle = await client.workflow.start('steeredActivities', { taskQueue: 'pause-persisted', workflowId, args: [['work']] });
+      await pendingWhen(handle, (a) => a.attempt === 2);
+      await client.workflowService.pauseActivity({ namespace, execution: { workflowId }, id: 'work', identity: 'operator-7', reason: 'before the restart' });
+    });
+    await withServer(async (client) => {
+      const handle = client.workflow.getHandle(workflowId);
+      const paused = await pendingWhen(handle, () => true);
+      expect(paused.state).toBe(State.PENDING_ACTIVITY_STATE_PAUSED);
+      expect(paused.pauseInfo?.manual).toEqual({ identity: 'operator-7', reason: 'before the restart' });
+      expect(steering(workflowId, 'work').attempts).toEqual([1]);
+      steering(workflowId, 'work').mode = 'succeed';
+      await client.workflowService.unpauseActivity({ namespace, execution: { workflowId }, id: 'work' });
+      expect(await handle.result()).toEqual(['succeeded on attempt 2']);
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
