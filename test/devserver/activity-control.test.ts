@@ -151,6 +151,26 @@ test('by type: every pending activity of the type is paused, and unpaused', asyn
   expect(await handle.result()).toEqual(['succeeded on attempt 2', 'succeeded on attempt 2']);
 });
 
+test('matchAll resets every pending activity (keepPaused holds the paused one) and unpauseAll releases it', async () => {
+  const ids = ['first', 'second'];
+  const { workflowId, handle, steer } = await startSteered('match-all', 'fail', ids);
+  for (const a of ids) await pendingWhen(handle, (p) => p.attempt === 2 && p.state === State.PENDING_ACTIVITY_STATE_SCHEDULED, a);
+  await service().pauseActivity({ namespace, execution: { workflowId }, id: 'first' });
+  for (const a of ids) steer(a).mode = 'succeed';
+  await service().resetActivity({ namespace, execution: { workflowId }, matchAll: true, keepPaused: true });
+
+  // the unpaused one runs at once as attempt 1; the paused one stays paused, now at attempt 1
+  for (let i = 0; i < 400 && steer('second').attempts.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+  expect(steer('second').attempts).toEqual([1, 1]);
+  const held = await pendingWhen(handle, () => true, 'first');
+  expect(held.state).toBe(State.PENDING_ACTIVITY_STATE_PAUSED);
+  expect(held.attempt).toBe(1);
+
+  await service().unpauseActivity({ namespace, execution: { workflowId }, unpauseAll: true });
+  expect(await handle.result()).toEqual(['succeeded on attempt 1', 'succeeded on attempt 1']);
+  expect(steer('first').attempts).toEqual([1, 1]);
+});
+
 test('heartbeats by id carry the pause and reset flags; a paused attempt that completes, completes', async () => {
   const { workflowId, handle, steer } = await startSteered('heartbeat-flags', 'hold');
   await pendingWhen(handle, (a) => a.state === State.PENDING_ACTIVITY_STATE_STARTED);
