@@ -2,6 +2,7 @@
 // As on the real server, ActivityTaskStarted is written only when the activity closes, together
 // with its close event, carrying the final attempt number and the last failure.
 import { randomUUID } from 'node:crypto';
+import { pauseFields } from './activity-control.js';
 import { decideRetry } from './activity-rules.js';
 import type { Engine } from './engine.js';
 import { type Msg, invalidArgument, notFound, ts } from './proto.js';
@@ -33,7 +34,7 @@ export function startActivityEagerly(engine: Engine, run: Run, a: ActivityState,
 
 /** Marks the attempt scheduled and arms its schedule-to-close/-start timers; false if it cannot run. */
 function armSchedule(engine: Engine, run: Run, a: ActivityState): boolean {
-  if (!engine.isOpen(run) || a.nonce < 0) return false;
+  if (!engine.isOpen(run) || a.nonce < 0 || a.paused) return false;
   a.state = 'scheduled';
   a.attemptScheduledTime = engine.clock.now();
   const nonce = a.nonce;
@@ -129,7 +130,10 @@ function attemptFailed(engine: Engine, run: Run, a: ActivityState, failure: Msg,
     a.attempt++;
     a.state = 'backoff';
     a.nonce = engine.nextNonce();
-    a.timers.push(engine.clock.after(decision.delayMs, () => enqueueActivity(engine, run, a)));
+    if (a.resetHeartbeatOnRetry) a.heartbeatDetails = a.lastHeartbeatTime = undefined;
+    a.resetRequested = a.resetHeartbeatOnRetry = false;
+    // a paused activity waits for UnpauseActivity / ResetActivity instead of its retry timer
+    if (!a.paused) a.timers.push(engine.clock.after(decision.delayMs, () => enqueueActivity(engine, run, a)));
     engine.changed();
     return;
   }
@@ -258,7 +262,7 @@ function heartbeat(engine: Engine, { run, a }: Target, req: Msg): Msg {
   if (req.details) a.heartbeatDetails = req.details;
   a.lastHeartbeatTime = engine.clock.now();
   armHeartbeatTimer(engine, run, a);
-  return { cancelRequested: a.cancelRequested, activityPaused: false, activityReset: false };
+  return { cancelRequested: a.cancelRequested, activityPaused: !!a.paused, activityReset: !!a.resetRequested };
 }
 
 const byToken = (engine: Engine, req: Msg) => activityFor(engine, decodeToken(req.taskToken));
@@ -308,5 +312,6 @@ export function describePendingActivity(a: ActivityState): Msg {
     expirationTime: a.scheduleToCloseMs > 0 ? ts(a.firstScheduledTime + a.scheduleToCloseMs) : undefined,
     lastFailure: a.lastFailure,
     lastWorkerIdentity: a.identity,
+    ...pauseFields(a),
   };
 }

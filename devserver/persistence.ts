@@ -113,9 +113,9 @@ function resume(engine: Engine, run: Run, saved: SavedRun): void {
   for (const t of saved.timers) armTimer(engine, run, t.timerId, t.startedEventId, t.at);
   if (run.runTimeoutMs > 0) run.runTimers.push(engine.clock.at(run.startTime + run.runTimeoutMs, () => engine.timeOut(run)));
   for (const a of saved.activities) {
-    const state: ActivityState = { ...a, state: 'scheduled', timers: [], nonce: engine.nextNonce() };
+    const state: ActivityState = { ...a, state: a.paused ? 'backoff' : 'scheduled', timers: [], nonce: engine.nextNonce(), resetRequested: false };
     run.activities.set(state.scheduledEventId, state);
-    enqueueActivity(engine, run, state);
+    enqueueActivity(engine, run, state); // a paused activity stays held back
   }
   const w = saved.wft;
   if (w?.unwritten) {

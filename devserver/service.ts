@@ -13,6 +13,7 @@ import {
   respondActivityFailed,
   respondActivityFailedById,
 } from './activities.js';
+import { pauseActivity, resetActivity, unpauseActivity } from './activity-control.js';
 import { checkUpdateRequest, encodeUpdateRequest } from './updates.js';
 import { respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './workflow-tasks.js';
 import { type Engine, decodeToken } from './engine.js';
@@ -144,6 +145,9 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
     RespondActivityTaskFailedById: (req) => respondActivityFailedById(engine, req),
     RespondActivityTaskCanceledById: (req) => respondActivityCanceledById(engine, req),
     RecordActivityTaskHeartbeatById: (req) => recordHeartbeatById(engine, req),
+    PauseActivity: (req) => pauseActivity(engine, req),
+    UnpauseActivity: (req) => unpauseActivity(engine, req),
+    ResetActivity: (req) => resetActivity(engine, req),
 
     QueryWorkflow: async (req) => {
       const run = engine.findRun(ns(req), req.execution);

@@ -69,6 +69,13 @@ export interface ActivityState {
   timers: Array<() => void>;
   /** the schedule-to-close timer, which spans all attempts */
   deadlineTimer?: () => void;
+  /** PauseActivity (activity-control.ts): not dispatched and no retry scheduled until unpaused */
+  paused?: boolean;
+  pauseInfo?: { time: number; identity: string; reason: string };
+  /** ResetActivity on a running attempt: its heartbeats answer activityReset until it ends */
+  resetRequested?: boolean;
+  /** ResetActivity resetHeartbeat on a running attempt: the next attempt starts without details */
+  resetHeartbeatOnRetry?: boolean;
 }
 
 export interface ChildRef {

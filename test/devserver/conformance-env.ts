@@ -1,6 +1,6 @@
 // One set-up for conformance test files: an embedded-server test env with a worker running the
 // conformance workflows and activities on the file's own task queue, torn down after the file.
-import type { Worker } from '@temporalio/worker';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { createTestEnv, type TestEnv } from '../support/temporal.js';
 import { conformanceActivities } from './conformance-activities.js';
 
@@ -10,8 +10,11 @@ export interface ConformanceEnv {
   id(name: string): string;
 }
 
-/** Registers beforeAll/afterAll that start and stop a conformance worker on `taskQueue`. */
-export function useConformanceWorker(taskQueue: string): ConformanceEnv {
+/**
+ * Registers beforeAll/afterAll that start and stop a conformance worker on `taskQueue`; `extra`
+ * adds a test file's own activities and worker options.
+ */
+export function useConformanceWorker(taskQueue: string, extra: Partial<WorkerOptions> = {}): ConformanceEnv {
   let t: TestEnv | undefined;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -19,7 +22,7 @@ export function useConformanceWorker(taskQueue: string): ConformanceEnv {
   beforeAll(async () => {
     t = await createTestEnv();
     const { attemptsOf: _a, asyncInfo: _i, ...activities } = conformanceActivities();
-    worker = await t.worker({ taskQueue, activities });
+    worker = await t.worker({ ...extra, taskQueue, activities: { ...activities, ...extra.activities } });
     running = worker.run();
   });
   afterAll(async () => {

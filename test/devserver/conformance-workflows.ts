@@ -247,3 +247,4 @@ export * from './conformance-priority-workflows.js';
 export * from './conformance-eager-workflows.js';
 export * from './conformance-timeskip-workflows.js';
 export * from './conformance-reset-workflows.js';
+export * from './conformance-control-workflows.js';
