@@ -132,6 +132,9 @@ function attemptFailed(engine: Engine, run: Run, a: ActivityState, failure: Msg,
     a.nonce = engine.nextNonce();
     if (a.resetHeartbeatOnRetry) a.heartbeatDetails = a.lastHeartbeatTime = undefined;
     a.resetRequested = a.resetHeartbeatOnRetry = false;
+    a.lastAttemptCompleteTime = engine.clock.now();
+    a.retryIntervalMs = decision.delayMs;
+    a.nextAttemptTime = a.lastAttemptCompleteTime + decision.delayMs;
     // a paused activity waits for UnpauseActivity / ResetActivity instead of its retry timer
     if (!a.paused) a.timers.push(engine.clock.after(decision.delayMs, () => enqueueActivity(engine, run, a)));
     engine.changed();
@@ -312,6 +315,17 @@ export function describePendingActivity(a: ActivityState): Msg {
     expirationTime: a.scheduleToCloseMs > 0 ? ts(a.firstScheduledTime + a.scheduleToCloseMs) : undefined,
     lastFailure: a.lastFailure,
     lastWorkerIdentity: a.identity,
+    ...retryFields(a),
     ...pauseFields(a),
+  };
+}
+
+/** An activity waiting for its retry, as the real server describes it (no next time while paused). */
+function retryFields(a: ActivityState): Msg {
+  if (a.state !== 'backoff' || a.lastAttemptCompleteTime === undefined) return {};
+  return {
+    lastAttemptCompleteTime: ts(a.lastAttemptCompleteTime),
+    currentRetryInterval: a.retryIntervalMs !== undefined ? dur(a.retryIntervalMs) : undefined,
+    nextAttemptScheduleTime: !a.paused && a.nextAttemptTime !== undefined ? ts(a.nextAttemptTime) : undefined,
   };
 }

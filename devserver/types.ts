@@ -67,6 +67,10 @@ export interface ActivityState {
   cancelRequestedEventId?: number;
   nonce: number;
   timers: Array<() => void>;
+  /** when the last failed attempt ended, and when (after how long) the retry is due */
+  lastAttemptCompleteTime?: number;
+  nextAttemptTime?: number;
+  retryIntervalMs?: number;
   /** the schedule-to-close timer, which spans all attempts */
   deadlineTimer?: () => void;
   /** PauseActivity (activity-control.ts): not dispatched and no retry scheduled until unpaused */

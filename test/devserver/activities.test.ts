@@ -1,5 +1,6 @@
 // Conformance: activities on the embedded server through the real worker and client.
 import { type WorkflowFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import type { Worker } from '@temporalio/worker';
 import { createTestEnv, type TestEnv } from '../support/temporal.js';
 import { conformanceActivities } from './conformance-activities.js';
@@ -116,4 +117,40 @@ test('activity timeouts the workflow left out are filled in as the real server d
   const started = history.events!.find((e) => e.activityTaskStartedEventAttributes)!;
   const completed = history.events!.find((e) => e.activityTaskCompletedEventAttributes)!;
   expect(Number(completed.eventId)).toBe(Number(started.eventId) + 1);
+});
+
+test('describe() of an activity waiting for its retry shows when the attempt ended and when the next is due', async () => {
+  // at the protocol, so the clock holds still between the failure and describe()
+  const svc = t.env.connection.workflowService;
+  const rawQueue = 'conformance-activities-raw-retry';
+  const workflowId = id('retry-wait');
+  await svc.startWorkflowExecution({ namespace: 'default', workflowId, workflowType: { name: 'handDriven' }, taskQueue: { name: rawQueue }, requestId: workflowId });
+  const wft = await svc.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: rawQueue }, identity: 'raw' });
+  await svc.respondWorkflowTaskCompleted({
+    namespace: 'default',
+    taskToken: wft.taskToken,
+    identity: 'raw',
+    commands: [temporal.api.command.v1.Command.fromObject({
+      commandType: 'COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK',
+      scheduleActivityTaskCommandAttributes: {
+        activityId: 'a1',
+        activityType: { name: 'greet' },
+        taskQueue: { name: rawQueue },
+        startToCloseTimeout: { seconds: 60 },
+        retryPolicy: { initialInterval: { seconds: 3600 }, maximumAttempts: 5 },
+      },
+    })],
+  });
+  const task = await svc.pollActivityTaskQueue({ namespace: 'default', taskQueue: { name: rawQueue }, identity: 'raw' });
+  await svc.respondActivityTaskFailed({ namespace: 'default', taskToken: task.taskToken, failure: { message: 'first attempt failed', applicationFailureInfo: {} } });
+  const failedAt = await t.env.currentTimeMs();
+  const pending = (await svc.describeWorkflowExecution({ namespace: 'default', execution: { workflowId } })).pendingActivities![0]!;
+  expect(pending.state).toBe(temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED);
+  expect(pending.attempt).toBe(2);
+  expect(Number(pending.currentRetryInterval?.seconds)).toBe(3600);
+  const ended = Number(pending.lastAttemptCompleteTime!.seconds) * 1000;
+  expect(Math.abs(ended - failedAt)).toBeLessThan(1000);
+  expect(Number(pending.nextAttemptScheduleTime!.seconds) * 1000 - ended).toBe(3600_000);
+  expect(pending.lastFailure?.message).toBe('first attempt failed');
+  await svc.terminateWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
 });
