@@ -59,6 +59,7 @@ function startActivity(engine: Engine, run: Run, a: ActivityState, nonce: number
   a.nonce = engine.nextNonce();
   engine.activityStarted();
   armAttemptTimers(engine, run, a);
+  engine.onRunChange(run);
   return {
     taskToken: encodeToken({ k: 'a', ns: run.namespace, wid: run.workflowId, rid: run.runId, n: a.nonce, e: a.scheduledEventId, attempt: a.attempt, activityId: a.activityId }),
     workflowNamespace: run.namespace,
@@ -130,6 +131,7 @@ function attemptFailed(engine: Engine, run: Run, a: ActivityState, failure: Msg,
     a.state = 'backoff';
     a.nonce = engine.nextNonce();
     a.timers.push(engine.clock.after(decision.delayMs, () => enqueueActivity(engine, run, a)));
+    engine.onRunChange(run);
     engine.changed();
     return;
   }
@@ -258,6 +260,7 @@ function heartbeat(engine: Engine, { run, a }: Target, req: Msg): Msg {
   if (req.details) a.heartbeatDetails = req.details;
   a.lastHeartbeatTime = engine.clock.now();
   armHeartbeatTimer(engine, run, a);
+  engine.onRunChange(run);
   return { cancelRequested: a.cancelRequested, activityPaused: false, activityReset: false };
 }
 

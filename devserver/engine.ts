@@ -82,6 +82,8 @@ export class Engine {
   readonly log: (msg: string) => void;
   /** set by persistence.ts */
   onChange: () => void = () => undefined;
+  /** set by persistence.ts: the stored state of `run` changed (an event, or a change without one) */
+  onRunChange: (run: Run) => void = () => undefined;
 
   constructor(readonly opts: EngineOptions) {
     this.clock = new Clock(opts.timeSkipping);
@@ -108,6 +110,7 @@ export class Engine {
     if (existing) return existing;
     const ns = { name, id: randomUUID(), retentionMs, description };
     this.namespaces.set(name, ns);
+    this.onChange();
     return ns;
   }
 
