@@ -245,3 +245,4 @@ export async function signalMissing(): Promise<string> {
 export * from './conformance-extra.js';
 export * from './conformance-priority-workflows.js';
 export * from './conformance-eager-workflows.js';
+export * from './conformance-persist-workflows.js';
