@@ -38,6 +38,7 @@ const HISTORY_LONG_POLL_MS = 20_000;
 export function waitUntil(waiters: Array<() => void>, cond: () => boolean, timeoutMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
+    timer.unref?.(); // a long poll left waiting does not keep a stopped server's process alive
     const check = () => {
       if (cond()) {
         clearTimeout(timer);
