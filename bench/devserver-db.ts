@@ -38,7 +38,7 @@ function cpuSeconds(pid: number): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** A db file with `count` closed one-activity workflows (see the top of the file). */
-async function seedDb(dbFile: string, count: number, code: string): Promise<void> {
+export async function seedDb(dbFile: string, count: number, code: string): Promise<void> {
   const server = await startEmbeddedServer({ port: 0, dbFile, log: () => undefined });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });

@@ -99,11 +99,13 @@ export function readLog(file: string, warn: (msg: string) => void): LoadedLog {
 }
 
 function parseLine(line: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(line, reviver);
+    value = JSON.parse(line);
   } catch {
     return undefined;
   }
+  return revive(value);
 }
 
 /** Byte arrays (payload data) travel as {"$b64": "..."}. */
@@ -117,11 +119,17 @@ function replacer(this: Record<string, unknown>, key: string, value: unknown): u
   return value;
 }
 
-function reviver(_key: string, value: unknown): unknown {
-  if (value && typeof value === 'object' && '$b64' in value && Object.keys(value).length === 1) {
-    return Buffer.from((value as { $b64: string }).$b64, 'base64');
+/** Turns {"$b64": "..."} back into bytes, in place (a walk is much faster than a JSON.parse reviver). */
+function revive(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = revive(v[i]);
+    return v;
   }
-  return value;
+  const o = v as Record<string, unknown>;
+  if (typeof o.$b64 === 'string' && Object.keys(o).length === 1) return Buffer.from(o.$b64, 'base64');
+  for (const k in o) o[k] = revive(o[k]);
+  return o;
 }
 
 /** The open log: appends records and tracks how much of the file is still live. */

@@ -147,3 +147,26 @@ test('a run rewritten many times keeps the file within twice its live size', asy
   expect(Buffer.byteLength(text)).toBeLessThanOrEqual(2 * live);
   expect(recordsPerWorkflow(dbFile).get('busy')).toBeGreaterThanOrEqual(1);
 }, 90_000);
+
+test('a version-1 snapshot of an earlier stratus is read and rewritten as a log', async () => {
+  const dbFile = join(dir, 'legacy', 'dev.json');
+  await seed(dbFile);
+  // the same state as the whole-state JSON snapshot earlier versions wrote
+  const lines = readFileSync(dbFile, 'utf8').split('\n').filter((l) => l !== '').slice(1).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const last = new Map(lines.map((r) => [r.k as string, r]));
+  const records = [...last.values()];
+  writeFileSync(dbFile, JSON.stringify({
+    version: 1,
+    savedAt: new Date().toISOString(),
+    namespaces: records.filter((r) => r.t === 'ns').map((r) => r.ns),
+    searchAttributes: records.find((r) => r.t === 'sa')!.custom,
+    runs: records.filter((r) => r.t === 'run').map((r) => r.run),
+  }));
+  const logged: string[] = [];
+  await withServer(dbFile, async (_server, client) => {
+    expect(await client.workflow.getHandle('greet-a').result()).toBe('hello, a');
+  }, (m) => logged.push(m));
+  expect(logged.join('\n')).toContain('(a version 1 snapshot, now rewritten as a log)');
+  expect(readDb(dbFile).header.stratusDevDb).toBe(2);
+  expect(Object.fromEntries(recordsPerWorkflow(dbFile))).toEqual({ 'greet-a': 1, 'greet-b': 1, 'greet-c': 1, count: 1 });
+}, 60_000);
