@@ -156,7 +156,7 @@ export async function benchDevserverDb(opts: { closed?: number; perPhase?: numbe
     const appended = statSync(full).size - before;
 
     result[`db file with ${closed} closed one-activity workflows (MB)`] = +(seededBytes / 1e6).toFixed(1);
-    result['writing them (one group commit, through the module) (ms)'] = Math.round(seedMs);
+    result['seeding: one real workflow + the copies, appended in one commit (ms)'] = Math.round(seedMs);
     result['restart on an empty db until it answers, median of 3 (ms)'] = Math.round(median(emptyStarts));
     result[`restart on the ${closed}-run db until a describe answers, median of 3 (ms)`] = Math.round(median(fullStarts));
     result['new workflow round trip, empty db, median (ms)'] = +onEmpty.rttMs.toFixed(1);

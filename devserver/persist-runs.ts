@@ -109,3 +109,24 @@ function resume(engine: Engine, run: Run, saved: SavedRun): void {
     engine.enqueueWorkflowTask(run, wft);
   }
 }
+
+/**
+ * On shutdown: a workflow task still running with events buffered behind it is timed out now (as
+ * the restart would find it), so those events are written and kept; the task is scheduled again.
+ */
+export function handBackStartedTasks(engine: Engine): void {
+  for (const run of engine.runsById.values()) {
+    const wft = run.wft;
+    if (run.buffered.length === 0 || !wft || wft.startedEventId === 0 || wft.unwritten || !engine.isOpen(run)) continue;
+    engine.finishWorkflowTask(run, wft);
+    engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
+    });
+    run.sticky = undefined;
+    run.nextWftAttempt = wft.attempt + 1;
+    engine.flushBuffered(run);
+    engine.scheduleWorkflowTask(run);
+  }
+}

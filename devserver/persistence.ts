@@ -9,14 +9,17 @@
 import { existsSync } from 'node:fs';
 import { AppendLog, type DbRecord, type LoadedLog, readLog } from './db-log.js';
 import type { Engine, Namespace } from './engine.js';
-import { type SavedRun, restoreRuns, saveRun } from './persist-runs.js';
+import { type SavedRun, handBackStartedTasks, restoreRuns, saveRun } from './persist-runs.js';
 import type { Run } from './types.js';
 
 /** How long changes gather before they are written together. */
 const GROUP_COMMIT_MS = 100;
 
 export interface Persistence {
-  /** writes what changed now (also on shutdown) */
+  /**
+   * On shutdown: writes what changed now; a workflow task still running with events buffered
+   * behind it is timed out first, so those events are kept.
+   */
   flush(): Promise<void>;
   stop(): void;
 }
@@ -133,6 +136,7 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
     async flush() {
       if (stopped) return;
       if (timer) clearTimeout(timer);
+      handBackStartedTasks(engine);
       commit();
     },
     stop() {

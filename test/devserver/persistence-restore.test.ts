@@ -1,5 +1,6 @@
 // --db restarts after each kind of change that writes no event (an admitted update, an activity
-// heartbeat and retry, a workflow-task retry kept off history), and the workflow timeouts of a
+// heartbeat and retry, a workflow-task retry kept off history), a signal buffered behind a running
+// workflow task, and the workflow timeouts of a
 // restored run (re-armed from their original deadlines).
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -97,6 +98,26 @@ test('a workflow-task retry kept off history keeps its attempt number across a r
     // only the first failure is written (the retries after it stay transient)
     expect(types.filter((t) => t === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toHaveLength(1);
     await client.workflow.getHandle('wft-retry').terminate('done with it');
+  });
+}, 60_000);
+
+test('a signal buffered behind a running workflow task is kept across a stop', async () => {
+  const dbFile = join(dir, 'buffered.db');
+  const rawQueue = 'persist-buffered';
+  await withServer(dbFile, async (_server, client) => {
+    const handle = await client.workflow.start('counter', { taskQueue: rawQueue, workflowId: 'buffered', args: [1] });
+    // a workflow task handed out and not answered: the signal waits behind it
+    const task = await client.workflowService.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: { name: rawQueue }, identity: 'test-poller' });
+    expect(task.attempt).toBe(1);
+    await handle.signal('increment', 41);
+  });
+  await withServer(dbFile, async (server, client) => {
+    const handle = client.workflow.getHandle('buffered');
+    await withWorker(server, rawQueue, async () => {
+      expect(await handle.query('count')).toBe(42);
+      await handle.signal('done');
+      expect(await handle.result()).toBe(42);
+    });
   });
 }, 60_000);
 
