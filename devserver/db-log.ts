@@ -81,7 +81,7 @@ export function readLog(file: string, warn: (msg: string) => void): LoadedLog {
       }
       if (line.trim() === '') {
         pos = next;
-        keptBytes += 1;
+        keptBytes += Buffer.byteLength(line) + 1;
         continue;
       }
       throw new DbFileError(file, `line ${lineNo} is corrupt (not a db record); restore the file from a backup or ${whatToDo}`);
@@ -165,14 +165,23 @@ export class AppendLog {
     return log;
   }
 
-  /** Appends the records as one write and one fsync (a group commit). */
+  /** Appends the records as one write and one fsync (a group commit); a failed write is cut off. */
   append(records: DbRecord[]): number {
     if (records.length === 0) return 0;
     const lines = records.map(encodeRecord);
     const buf = Buffer.from(lines.join(''));
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
-    fsyncSync(this.fd);
+    try {
+      let off = 0;
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+      fsyncSync(this.fd);
+    } catch (err) {
+      try {
+        ftruncateSync(this.fd, this.fileBytes); // no half-written line left in the middle of the log
+      } catch {
+        /* the next start reports a torn last line */
+      }
+      throw err;
+    }
     this.fileBytes += buf.length;
     records.forEach((rec, i) => {
       const bytes = Buffer.byteLength(lines[i]!);

@@ -14,6 +14,8 @@ import type { Run } from './types.js';
 
 /** How long changes gather before they are written together. */
 const GROUP_COMMIT_MS = 100;
+/** How long after a failed write (a full disk) it is tried again. */
+const RETRY_MS = 1000;
 
 export interface Persistence {
   /**
@@ -119,9 +121,21 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
       lastGlobal.set(rec.k, text);
       records.push(rec);
     }
-    for (const run of dirty) records.push(runRecord(run));
+    const runs = [...dirty];
+    for (const run of runs) records.push(runRecord(run));
     dirty.clear();
-    const bytes = open.append(records);
+    let bytes: number;
+    try {
+      bytes = open.append(records);
+    } catch (err) {
+      // e.g. a full disk: the server goes on, and the same changes are tried again
+      engine.log(`cannot write the state file ${file}: ${(err as Error).message}; retrying in ${RETRY_MS} ms`);
+      for (const run of runs) dirty.add(run);
+      for (const rec of records) if (rec.t !== 'run') lastGlobal.delete(rec.k);
+      if (!stopped && !timer) timer = setTimeout(commit, RETRY_MS);
+      timer?.unref?.();
+      return;
+    }
     if (stats && records.length) {
       stats.commits++;
       stats.recordsWritten += records.length;
