@@ -60,6 +60,7 @@ function startActivity(engine: Engine, run: Run, a: ActivityState, nonce: number
   a.nonce = engine.nextNonce();
   engine.activityStarted();
   armAttemptTimers(engine, run, a);
+  engine.onRunChange(run);
   return {
     taskToken: encodeToken({ k: 'a', ns: run.namespace, wid: run.workflowId, rid: run.runId, n: a.nonce, e: a.scheduledEventId, attempt: a.attempt, activityId: a.activityId }),
     workflowNamespace: run.namespace,
@@ -137,6 +138,7 @@ function attemptFailed(engine: Engine, run: Run, a: ActivityState, failure: Msg,
     a.nextAttemptTime = a.lastAttemptCompleteTime + decision.delayMs;
     // a paused activity waits for UnpauseActivity / ResetActivity instead of its retry timer
     if (!a.paused) a.timers.push(engine.clock.after(decision.delayMs, () => enqueueActivity(engine, run, a)));
+    engine.onRunChange(run);
     engine.changed();
     return;
   }
@@ -265,6 +267,7 @@ function heartbeat(engine: Engine, { run, a }: Target, req: Msg): Msg {
   if (req.details) a.heartbeatDetails = req.details;
   a.lastHeartbeatTime = engine.clock.now();
   armHeartbeatTimer(engine, run, a);
+  engine.onRunChange(run);
   return { cancelRequested: a.cancelRequested, activityPaused: !!a.paused, activityReset: !!a.resetRequested };
 }
 

@@ -56,7 +56,7 @@ function clearHeartbeat(a: ActivityState): void {
 }
 
 export function pauseActivity(engine: Engine, req: Msg): Msg {
-  const { activities } = selected(engine, req);
+  const { run, activities } = selected(engine, req);
   for (const a of activities) {
     if (a.paused) continue;
     a.paused = true;
@@ -64,6 +64,7 @@ export function pauseActivity(engine: Engine, req: Msg): Msg {
     // a running attempt is left to finish; it learns of the pause from its next heartbeat
     if (a.state !== 'started') withdraw(engine, a);
   }
+  engine.onRunChange(run); // no event records it: --db must store the run
   engine.changed();
   return {};
 }
@@ -78,6 +79,7 @@ export function unpauseActivity(engine: Engine, req: Msg): Msg {
     if (req.resetHeartbeat) clearHeartbeat(a);
     if (a.state !== 'started') redispatch(engine, run, a, req.jitter);
   }
+  engine.onRunChange(run); // no event records it: --db must store the run
   engine.changed();
   return {};
 }
@@ -98,6 +100,7 @@ export function resetActivity(engine: Engine, req: Msg): Msg {
     a.pauseInfo = undefined;
     redispatch(engine, run, a, req.jitter);
   }
+  engine.onRunChange(run); // no event records it: --db must store the run
   engine.changed();
   return {};
 }

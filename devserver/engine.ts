@@ -38,6 +38,7 @@ const HISTORY_LONG_POLL_MS = 20_000;
 export function waitUntil(waiters: Array<() => void>, cond: () => boolean, timeoutMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, timeoutMs);
+    timer.unref?.(); // a long poll left waiting does not keep a stopped server's process alive
     const check = () => {
       if (cond()) {
         clearTimeout(timer);
@@ -82,6 +83,8 @@ export class Engine {
   readonly log: (msg: string) => void;
   /** set by persistence.ts */
   onChange: () => void = () => undefined;
+  /** set by persistence.ts: the stored state of `run` changed (an event, or a change without one) */
+  onRunChange: (run: Run) => void = () => undefined;
 
   constructor(readonly opts: EngineOptions) {
     this.clock = new Clock(opts.timeSkipping);
@@ -108,6 +111,7 @@ export class Engine {
     if (existing) return existing;
     const ns = { name, id: randomUUID(), retentionMs, description };
     this.namespaces.set(name, ns);
+    this.onChange();
     return ns;
   }
 

@@ -22,18 +22,19 @@ export function makeEvent(engine: Engine, eventId: number, eventType: string, at
 }
 
 /** Writes an event made earlier; it must be the next one. */
-export function pushEvent(run: Run, event: HistoryEvent): void {
+export function pushEvent(engine: Engine, run: Run, event: HistoryEvent): void {
   if (event.eventId !== run.history.length + 1) throw new Error(`event ${event.eventId} written after event ${run.history.length}`);
   run.history.push(event);
   historyEventType ??= type('temporal.api.history.v1.HistoryEvent');
   run.historySizeBytes += historyEventType.encode(historyEventType.fromObject(event)).len;
   for (const w of run.eventWaiters.splice(0)) w();
+  engine.onRunChange(run);
 }
 
 /** Appends an event now (callers decide whether it must be buffered); returns its id. */
 export function appendEvent(engine: Engine, run: Run, eventType: string, attrsField: string, attrs: Msg, extra: Msg = {}): number {
   const event = makeEvent(engine, run.history.length + 1, eventType, attrsField, attrs, extra);
-  pushEvent(run, event);
+  pushEvent(engine, run, event);
   return event.eventId;
 }
 

@@ -71,6 +71,8 @@ export function resetWorkflowExecution(engine: Engine, req: Msg): Msg {
   runs.push(run);
   base.resetRunId = newRunId;
   if (current !== base) current.resetRunId = newRunId;
+  engine.onRunChange(base); // a closed base run gets no event: --db must store the link
+  engine.onRunChange(current);
   followedByParent(engine, current, run);
 
   writeHistory(engine, run, prefix, state, { baseRunId: base.runId, reason, reapplied, postResetSignals, identity: req.identity });
@@ -90,7 +92,7 @@ function writeHistory(
   state: PrefixState,
   o: { baseRunId: string; reason: string; reapplied: HistoryEvent[]; postResetSignals: Msg[]; identity?: string },
 ): void {
-  for (const e of prefix) pushEvent(run, { ...e });
+  for (const e of prefix) pushEvent(engine, run, { ...e });
   failResetWorkflowTask(engine, run, state, o.baseRunId, o.reason);
   failStartedActivities(engine, run, state, o.reason);
   for (const e of o.reapplied) reapply(engine, run, e);

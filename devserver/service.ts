@@ -266,7 +266,7 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
       versionInfo: { current: { version: SERVER_VERSION } },
       clusterName: 'stratus-embedded',
       historyShardCount: 1,
-      persistenceStore: engine.persistent ? 'stratus-json-snapshot' : 'memory',
+      persistenceStore: engine.persistent ? 'stratus-append-log' : 'memory',
       visibilityStore: 'memory',
       initialFailoverVersion: 1,
       failoverVersionIncrement: 10,
@@ -390,11 +390,13 @@ export function operatorServiceHandlers(engine: Engine): Record<string, Handler>
     AddSearchAttributes: (req) => {
       if (req.namespace) engine.namespace(req.namespace);
       engine.searchAttributes.add(req.searchAttributes ?? {});
+      engine.changed();
       return {};
     },
     RemoveSearchAttributes: (req) => {
       if (req.namespace) engine.namespace(req.namespace);
       engine.searchAttributes.remove(req.searchAttributes ?? []);
+      engine.changed();
       return {};
     },
     ListSearchAttributes: (req) => {

@@ -32,6 +32,7 @@ export function admitUpdate(engine: Engine, run: Run, request: Msg, encoded: Buf
   }
   const u: UpdateState = { id, request: { ...request, __encoded: encoded }, stage: 'admitted', waiters: [] };
   run.updates.set(id, u);
+  engine.onRunChange(run);
   engine.scheduleWorkflowTask(run, { speculative: true });
   engine.changed();
   return u;
@@ -96,6 +97,7 @@ export function applyUpdateMessage(engine: Engine, run: Run, m: Msg): void {
     u.stage = 'completed';
     u.outcome = { failure: value.failure };
     run.updates.delete(u.id); // a rejected update leaves no trace in history
+    engine.onRunChange(run);
   } else if (url === 'temporal.api.update.v1.Response') {
     if (u.stage !== 'accepted') return;
     engine.append(run, 'WORKFLOW_EXECUTION_UPDATE_COMPLETED', 'workflowExecutionUpdateCompletedEventAttributes', {

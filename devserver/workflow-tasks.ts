@@ -40,6 +40,7 @@ export function scheduleWorkflowTask(engine: Engine, run: Run, opts: { speculati
     speculative,
   };
   run.wft = wft;
+  engine.onRunChange(run); // also when kept off history
   if (!wft.unwritten) wft.scheduledEventId = engine.append(run, 'WORKFLOW_TASK_SCHEDULED', 'workflowTaskScheduledEventAttributes', scheduledAttrs(run, wft));
   if (sticky) {
     // a sticky task nobody picks up falls back to the normal queue, with the full history
@@ -86,9 +87,9 @@ export function writeWorkflowTaskScheduled(engine: Engine, run: Run, wft: Workfl
 }
 
 /** A started task kept off history is kept after all: its Scheduled and Started events are written. */
-function writePendingEvents(run: Run, wft: WorkflowTask): void {
+function writePendingEvents(engine: Engine, run: Run, wft: WorkflowTask): void {
   if (!wft.unwritten) return;
-  for (const e of wft.pendingEvents ?? []) pushEvent(run, e);
+  for (const e of wft.pendingEvents ?? []) pushEvent(engine, run, e);
   wft.pendingEvents = undefined;
   wft.unwritten = false;
   wft.speculative = false;
@@ -126,6 +127,7 @@ function startWorkflowTask(engine: Engine, run: Run, wft: WorkflowTask, identity
     wft.startedEventId = engine.append(run, 'WORKFLOW_TASK_STARTED', 'workflowTaskStartedEventAttributes', startedAttrs());
   }
   engine.busyCount++;
+  engine.onRunChange(run);
   wft.cancelTimeout = engine.clock.after(run.wftTimeoutMs, () => workflowTaskTimedOut(engine, run, wft));
   const first = wft.sticky ? run.lastCompletedStartedEventId + 1 : 1;
   return {
@@ -149,13 +151,14 @@ export function finishWorkflowTask(engine: Engine, run: Run, wft: WorkflowTask):
   wft.cancelTimeout?.();
   if (wft.startedEventId > 0) engine.busyCount--;
   if (run.wft === wft) run.wft = undefined;
+  engine.onRunChange(run);
 }
 
 function workflowTaskTimedOut(engine: Engine, run: Run, wft: WorkflowTask): void {
   if (run.wft !== wft || !engine.isOpen(run)) return;
   engine.log(`workflow task for ${run.workflowId} timed out (attempt ${wft.attempt}); rescheduling on ${run.taskQueue}`);
   finishWorkflowTask(engine, run, wft);
-  if (wft.speculative) writePendingEvents(run, wft);
+  if (wft.speculative) writePendingEvents(engine, run, wft);
   if (!wft.unwritten) {
     engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
       scheduledEventId: wft.scheduledEventId,
@@ -182,7 +185,7 @@ export function startedWorkflowTask(engine: Engine, token: TokenData): { run: Ru
 export function failWorkflowTask(engine: Engine, run: Run, wft: WorkflowTask, cause: string, failure: Msg | undefined, identity?: string): void {
   finishWorkflowTask(engine, run, wft);
   // the first failure is written; the retries after it stay transient until one completes
-  if (wft.speculative) writePendingEvents(run, wft);
+  if (wft.speculative) writePendingEvents(engine, run, wft);
   if (!wft.unwritten) {
     engine.append(run, 'WORKFLOW_TASK_FAILED', 'workflowTaskFailedEventAttributes', {
       scheduledEventId: wft.scheduledEventId,
@@ -237,7 +240,7 @@ export function respondWorkflowTaskCompleted(engine: Engine, req: Msg): Msg {
     afterWorkflowTask(engine, run);
     return { activityTasks: [], resetHistoryEventId: run.lastCompletedStartedEventId };
   }
-  writePendingEvents(run, wft);
+  writePendingEvents(engine, run, wft);
   const completedId = engine.append(run, 'WORKFLOW_TASK_COMPLETED', 'workflowTaskCompletedEventAttributes', {
     scheduledEventId: wft.scheduledEventId,
     startedEventId: wft.startedEventId,

@@ -248,3 +248,4 @@ export * from './conformance-eager-workflows.js';
 export * from './conformance-timeskip-workflows.js';
 export * from './conformance-reset-workflows.js';
 export * from './conformance-control-workflows.js';
+export * from './conformance-persist-workflows.js';

@@ -1,0 +1,132 @@
+// A run as the --db log stores it (one record with everything needed to resume it), and how a
+// restored run is resumed: work in flight is handed out again (a started workflow task is recorded
+// as timed out and rescheduled, a started activity attempt is dispatched again), user timers,
+// the run timeout, the workflow execution timeout and a delayed first workflow task are re-armed.
+import { armTimer } from './commands.js';
+import { enqueueActivity } from './activities.js';
+import type { Engine } from './engine.js';
+import { type Msg, tsToMs } from './proto.js';
+import type { ActivityState, ChildRef, Run, WorkflowTask } from './types.js';
+
+/** The stored form of a run: its plain fields, and its maps as arrays without timers or waiters. */
+export interface SavedRun extends Omit<Run, 'wft' | 'buffered' | 'activities' | 'timers' | 'children' | 'updates' | 'pendingQueries' | 'signalRequestIds' | 'closeWaiters' | 'eventWaiters' | 'runTimers' | 'sticky'> {
+  wft?: { scheduledEventId: number; startedEventId: number; attempt: number; unwritten?: boolean; speculative?: boolean };
+  activities: Array<Omit<ActivityState, 'timers' | 'deadlineTimer'>>;
+  timers: Array<{ timerId: string; startedEventId: number; at: number }>;
+  children: ChildRef[];
+  updates: Array<{ id: string; request: Msg; stage: string; outcome?: Msg; acceptedEventId?: number; durable?: boolean }>;
+  signalRequestIds: string[];
+}
+
+export function saveRun(r: Run): SavedRun {
+  const {
+    wft, buffered: _b, activities, timers, children, updates, pendingQueries: _p, signalRequestIds,
+    closeWaiters: _c, eventWaiters: _e, runTimers: _r, sticky: _s, ...plain
+  } = r;
+  return {
+    ...plain,
+    wft: wft ? { scheduledEventId: wft.scheduledEventId, startedEventId: wft.startedEventId, attempt: wft.attempt, unwritten: wft.unwritten, speculative: wft.speculative } : undefined,
+    activities: [...activities.values()].map(({ timers: _t, deadlineTimer: _d, ...a }) => a),
+    timers: [...timers.entries()].map(([timerId, t]) => ({ timerId, startedEventId: t.startedEventId, at: t.at })),
+    children: [...children.values()],
+    updates: [...updates.values()].map((u) => ({ id: u.id, request: u.request, stage: u.stage, outcome: u.outcome, acceptedEventId: u.acceptedEventId, durable: u.durable })),
+    signalRequestIds: [...signalRequestIds],
+  };
+}
+
+/** Puts saved runs back into the engine (oldest first, so chains keep their order) and resumes the open ones. */
+export function restoreRuns(engine: Engine, saved: Iterable<SavedRun>): number {
+  const sorted = [...saved].sort((a, b) => a.startTime - b.startTime);
+  const open: Array<{ run: Run; saved: SavedRun }> = [];
+  for (const s of sorted) {
+    const run: Run = {
+      ...s,
+      historySizeBytes: s.historySizeBytes ?? 0,
+      wft: undefined,
+      sticky: undefined,
+      buffered: [],
+      activities: new Map(),
+      timers: new Map(),
+      children: new Map(s.children.map((c) => [c.initiatedEventId, c])),
+      updates: new Map(s.updates.map((u) => [u.id, { ...u, stage: u.stage as 'admitted', waiters: [] }])),
+      pendingQueries: [],
+      signalRequestIds: new Set(s.signalRequestIds),
+      closeWaiters: [],
+      eventWaiters: [],
+      runTimers: [],
+    };
+    engine.runsById.set(run.runId, run);
+    const key = `${run.namespace}/${run.workflowId}`;
+    const chain = engine.executions.get(key) ?? [];
+    chain.push(run);
+    engine.executions.set(key, chain);
+    if (engine.isOpen(run)) open.push({ run, saved: s });
+  }
+  for (const { run, saved: s } of open) resume(engine, run, s);
+  return sorted.length;
+}
+
+/** Hands out again what was in flight and re-arms every timer of an open run. */
+function resume(engine: Engine, run: Run, saved: SavedRun): void {
+  for (const t of saved.timers) armTimer(engine, run, t.timerId, t.startedEventId, t.at);
+  if (run.runTimeoutMs > 0) run.runTimers.push(engine.clock.at(run.startTime + run.runTimeoutMs, () => engine.timeOut(run)));
+  // the execution timeout spans the whole chain: its deadline is in the first event of every run
+  const expiration = tsToMs(run.history[0]?.workflowExecutionStartedEventAttributes?.workflowExecutionExpirationTime);
+  if (expiration) run.runTimers.push(engine.clock.at(expiration, () => engine.timeOut(run, 'execution')));
+  for (const a of saved.activities) {
+    const state: ActivityState = { ...a, state: a.paused ? 'backoff' : 'scheduled', timers: [], nonce: engine.nextNonce(), resetRequested: false };
+    run.activities.set(state.scheduledEventId, state);
+    enqueueActivity(engine, run, state); // a paused activity stays held back
+  }
+  const w = saved.wft;
+  if (!w) {
+    // a retry or cron run waiting for its first workflow task
+    if (run.history.length === 1) run.runTimers.push(engine.clock.at(run.executionTime, () => engine.scheduleWorkflowTask(run)));
+  } else if (w.unwritten) {
+    // kept off history: simply handed out again
+    run.nextWftAttempt = w.attempt;
+    engine.scheduleWorkflowTask(run, { speculative: w.speculative });
+  } else if (w.startedEventId > 0) {
+    engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
+      scheduledEventId: w.scheduledEventId,
+      startedEventId: w.startedEventId,
+      timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
+    });
+    run.nextWftAttempt = w.attempt + 1;
+    engine.scheduleWorkflowTask(run);
+  } else {
+    const wft: WorkflowTask = {
+      scheduledEventId: w.scheduledEventId,
+      startedEventId: 0,
+      attempt: w.attempt,
+      queue: run.taskQueue,
+      sticky: false,
+      scheduledTime: engine.clock.now(),
+      nonce: engine.nextNonce(),
+      updates: [],
+    };
+    run.wft = wft;
+    engine.enqueueWorkflowTask(run, wft);
+  }
+}
+
+/**
+ * On shutdown: a workflow task still running with events buffered behind it is timed out now (as
+ * the restart would find it), so those events are written and kept; the task is scheduled again.
+ */
+export function handBackStartedTasks(engine: Engine): void {
+  for (const run of engine.runsById.values()) {
+    const wft = run.wft;
+    if (run.buffered.length === 0 || !wft || wft.startedEventId === 0 || wft.unwritten || !engine.isOpen(run)) continue;
+    engine.finishWorkflowTask(run, wft);
+    engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
+      scheduledEventId: wft.scheduledEventId,
+      startedEventId: wft.startedEventId,
+      timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
+    });
+    run.sticky = undefined;
+    run.nextWftAttempt = wft.attempt + 1;
+    engine.flushBuffered(run);
+    engine.scheduleWorkflowTask(run);
+  }
+}

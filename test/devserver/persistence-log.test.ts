@@ -1,0 +1,172 @@
+// --db as an append log: one record per changed run, closed runs never rewritten, a torn last
+// line tolerated and reported, unknown files and versions refused, compaction.
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedServer } from '../../devserver/index.js';
+import { quietRuntime } from '../support/temporal.js';
+import { readDb, recordsPerWorkflow, withServer, withWorker } from './persistence-support.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'stratus-dblog-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => quietRuntime());
+
+const q = 'persist-log';
+
+/** A db with three completed greetings and a counter waiting for signals. */
+async function seed(dbFile: string): Promise<void> {
+  await withServer(dbFile, async (server, client) => {
+    await withWorker(server, q, async () => {
+      for (const name of ['a', 'b', 'c']) {
+        await client.workflow.execute('greeting', { taskQueue: q, workflowId: `greet-${name}`, args: [name] });
+      }
+      const counter = await client.workflow.start('counter', { taskQueue: q, workflowId: 'count', args: [1] });
+      expect(await counter.query('count')).toBe(1);
+    });
+  });
+}
+
+test('the file is a versioned log; only changed runs get a record, closed runs are never rewritten', async () => {
+  const dbFile = join(dir, 'grow', 'dev.db');
+  await seed(dbFile);
+  const { header, records } = readDb(dbFile);
+  expect(header.stratusDevDb).toBe(2);
+  expect(records.filter((r) => r.t === 'ns').map((r) => r.k)).toContain('ns:default');
+  expect(records.filter((r) => r.t === 'sa')).toHaveLength(1);
+  const before = recordsPerWorkflow(dbFile);
+  expect([...before.keys()].sort()).toEqual(['count', 'greet-a', 'greet-b', 'greet-c']);
+  // the last record of a run is the whole run
+  const lastA = records.filter((r) => r.run?.workflowId === 'greet-a').pop()!;
+  expect(lastA.run!.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
+  expect(lastA.run!.history.length).toBeGreaterThanOrEqual(11);
+
+  // a restart, and a signal to the one open run while no worker runs: one record, for that run
+  await withServer(dbFile, async (_server, client) => {
+    await client.workflow.getHandle('count').signal('increment', 5);
+  });
+  const after = recordsPerWorkflow(dbFile);
+  expect(after.get('count')).toBe(before.get('count')! + 1);
+  for (const id of ['greet-a', 'greet-b', 'greet-c']) expect(after.get(id)).toBe(before.get(id));
+
+  // a restart that changes nothing appends nothing
+  const size = statSync(dbFile).size;
+  await withServer(dbFile, async (_server, client) => {
+    expect(await client.workflow.getHandle('greet-b').result()).toBe('hello, b');
+  });
+  expect(statSync(dbFile).size).toBe(size);
+
+  await withServer(dbFile, async (server, client) => {
+    const counter = client.workflow.getHandle('count');
+    await withWorker(server, q, async () => {
+      await counter.signal('done');
+      expect(await counter.result()).toBe(6);
+    });
+  });
+}, 60_000);
+
+test('a torn last line (a crash in the middle of a write) is ignored with a warning, and cut off', async () => {
+  const dbFile = join(dir, 'torn', 'dev.db');
+  await seed(dbFile);
+  const lines = readFileSync(dbFile, 'utf8').split('\n').length - 1;
+  appendFileSync(dbFile, '{"t":"run","k":"run:half-written","run":{"namespace":"defa');
+  const logged: string[] = [];
+  await withServer(dbFile, async (_server, client) => {
+    expect(await client.workflow.getHandle('greet-c').result()).toBe('hello, c');
+    await client.workflow.getHandle('count').signal('increment', 1);
+  }, (m) => logged.push(m));
+  expect(logged.join('\n')).toContain(`warning: ${dbFile}: line ${lines + 1} is incomplete (the server stopped in the middle of a write); it is ignored`);
+  // the next append started a new line: the file reads clean
+  const again: string[] = [];
+  await withServer(dbFile, async () => undefined, (m) => again.push(m));
+  expect(again.join('\n')).not.toContain('warning');
+  expect(readFileSync(dbFile, 'utf8')).not.toContain('half-written');
+}, 60_000);
+
+test('a corrupt line before the end is an error naming the file and the line', async () => {
+  const dbFile = join(dir, 'corrupt.db');
+  writeFileSync(dbFile, '{"stratusDevDb":2}\n{"t":"sa","k":"sa","custom":{}}\n{oops\n{"t":"sa","k":"sa","custom":{}}\n');
+  await expect(startEmbeddedServer({ port: 0, dbFile, log: () => undefined })).rejects.toThrow(
+    `cannot read the state file ${dbFile}: line 3 is corrupt (not a db record)`,
+  );
+});
+
+test('an unknown version, or a file that is not a stratus db, is refused with what to do', async () => {
+  const future = join(dir, 'future.db');
+  writeFileSync(future, '{"stratusDevDb":3}\n');
+  await expect(startEmbeddedServer({ port: 0, dbFile: future, log: () => undefined })).rejects.toThrow(
+    `cannot read the state file ${future}: db version 3 is not supported (this stratus reads version 2); use the stratus that wrote it, or move it away (or pass another --db FILE) to start with an empty db`,
+  );
+  const other = join(dir, 'package.json');
+  writeFileSync(other, '{"name":"something else"}\n');
+  await expect(startEmbeddedServer({ port: 0, dbFile: other, log: () => undefined })).rejects.toThrow(
+    `cannot read the state file ${other}: it is not a stratus db (its first line is not a {"stratusDevDb":2} header); move it away`,
+  );
+  expect(readFileSync(other, 'utf8')).toBe('{"name":"something else"}\n');
+});
+
+test('a file mostly of replaced records is compacted at start: every run kept, the file smaller', async () => {
+  const dbFile = join(dir, 'compact', 'dev.db');
+  await seed(dbFile);
+  // the same records twice more, as if each had been rewritten: three times the live size
+  const [header, ...records] = readFileSync(dbFile, 'utf8').split('\n').filter((l) => l !== '');
+  writeFileSync(dbFile, `${[header, ...records, ...records, ...records].join('\n')}\n`);
+  const bloated = statSync(dbFile).size;
+  await withServer(dbFile, async (_server, client) => {
+    for (const name of ['a', 'b', 'c']) expect(await client.workflow.getHandle(`greet-${name}`).result()).toBe(`hello, ${name}`);
+  });
+  expect(statSync(dbFile).size).toBeLessThan(bloated / 2);
+  expect(Object.fromEntries(recordsPerWorkflow(dbFile))).toEqual({ 'greet-a': 1, 'greet-b': 1, 'greet-c': 1, count: 1 });
+  await withServer(dbFile, async (server, client) => {
+    const counter = client.workflow.getHandle('count');
+    await withWorker(server, q, async () => {
+      await counter.signal('done');
+      expect(await counter.result()).toBe(1);
+    });
+  });
+}, 60_000);
+
+test('a run rewritten many times keeps the file within twice its live size', async () => {
+  const dbFile = join(dir, 'running', 'dev.db');
+  await withServer(dbFile, async (server, client) => {
+    const counter = await client.workflow.start('counter', { taskQueue: q, workflowId: 'busy', args: [0] });
+    await withWorker(server, q, async () => {
+      for (let i = 0; i < 30; i++) {
+        await counter.signal('increment', 1);
+        expect(await counter.query('count')).toBe(i + 1);
+        await new Promise((r) => setTimeout(r, 110)); // let each signal be its own commit
+      }
+      await counter.signal('done');
+      expect(await counter.result()).toBe(30);
+    });
+  });
+  const text = readFileSync(dbFile, 'utf8');
+  const lines = text.split('\n').filter((l) => l !== '');
+  const last = new Map<string, number>();
+  for (const l of lines.slice(1)) last.set((JSON.parse(l) as { k: string }).k, Buffer.byteLength(l) + 1);
+  const live = Buffer.byteLength(lines[0]!) + 1 + [...last.values()].reduce((a, b) => a + b, 0);
+  expect(Buffer.byteLength(text)).toBeLessThanOrEqual(2 * live);
+  expect(recordsPerWorkflow(dbFile).get('busy')).toBeGreaterThanOrEqual(1);
+}, 90_000);
+
+test('a version-1 snapshot of an earlier stratus is read and rewritten as a log', async () => {
+  const dbFile = join(dir, 'legacy', 'dev.json');
+  await seed(dbFile);
+  // the same state as the whole-state JSON snapshot earlier versions wrote
+  const lines = readFileSync(dbFile, 'utf8').split('\n').filter((l) => l !== '').slice(1).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const last = new Map(lines.map((r) => [r.k as string, r]));
+  const records = [...last.values()];
+  writeFileSync(dbFile, JSON.stringify({
+    version: 1,
+    savedAt: new Date().toISOString(),
+    namespaces: records.filter((r) => r.t === 'ns').map((r) => r.ns),
+    searchAttributes: records.find((r) => r.t === 'sa')!.custom,
+    runs: records.filter((r) => r.t === 'run').map((r) => r.run),
+  }));
+  const logged: string[] = [];
+  await withServer(dbFile, async (_server, client) => {
+    expect(await client.workflow.getHandle('greet-a').result()).toBe('hello, a');
+  }, (m) => logged.push(m));
+  expect(logged.join('\n')).toContain('(a version 1 snapshot, now rewritten as a log)');
+  expect(readDb(dbFile).header.stratusDevDb).toBe(2);
+  expect(Object.fromEntries(recordsPerWorkflow(dbFile))).toEqual({ 'greet-a': 1, 'greet-b': 1, 'greet-c': 1, count: 1 });
+}, 60_000);

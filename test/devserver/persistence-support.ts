@@ -1,0 +1,56 @@
+// Shared set-up of the --db tests: a server on a db file, restarted at will, a real client and
+// worker, and a reader of the file's records (what a user would see with `jq`).
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
+import { startEmbeddedServer, type EmbeddedServer } from '../../devserver/index.js';
+import { workflowBundle } from '../support/temporal.js';
+
+/** Starts a server on `dbFile`, hands it and a client to `fn`, then stops it (which flushes). */
+export async function withServer<T>(dbFile: string, fn: (server: EmbeddedServer, client: Client) => Promise<T>, log: (m: string) => void = () => undefined): Promise<T> {
+  const server = await startEmbeddedServer({ port: 0, dbFile, log });
+  const connection = await Connection.connect({ address: server.address });
+  try {
+    return await fn(server, new Client({ connection }));
+  } finally {
+    await connection.close();
+    await server.close();
+  }
+}
+
+/** Runs a conformance worker on `taskQueue` while `fn` runs. */
+export async function withWorker<T>(server: EmbeddedServer, taskQueue: string, fn: () => Promise<T>): Promise<T> {
+  const connection = await NativeConnection.connect({ address: server.address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowBundle: workflowBundle('conformance'),
+    activities: { greet: async (n: string) => `hello, ${n}` },
+  });
+  try {
+    return await worker.runUntil(fn());
+  } finally {
+    await connection.close();
+  }
+}
+
+export interface FileRecord {
+  t: string;
+  k: string;
+  run?: { workflowId: string; runId: string; status: string; history: unknown[] };
+}
+
+/** The header and the records of a db file, in order. */
+export function readDb(dbFile: string): { header: Record<string, unknown>; records: FileRecord[] } {
+  const lines = readFileSync(dbFile, 'utf8').split('\n').filter((l) => l !== '');
+  return { header: JSON.parse(lines[0]!) as Record<string, unknown>, records: lines.slice(1).map((l) => JSON.parse(l) as FileRecord) };
+}
+
+/** How many records the file holds for each workflow id. */
+export function recordsPerWorkflow(dbFile: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of readDb(dbFile).records) {
+    if (r.t === 'run' && r.run) counts.set(r.run.workflowId, (counts.get(r.run.workflowId) ?? 0) + 1);
+  }
+  return counts;
+}
