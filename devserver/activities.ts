@@ -94,6 +94,27 @@ function armAttemptTimers(engine: Engine, run: Run, a: ActivityState): void {
   armHeartbeatTimer(engine, run, a);
 }
 
+/**
+ * New options took effect (UpdateActivityOptions): the overall deadline follows them, and so do a
+ * running attempt's start-to-close (from its start) and heartbeat timers.
+ */
+export function rearmTimers(engine: Engine, run: Run, a: ActivityState): void {
+  a.deadlineTimer?.();
+  a.deadlineTimer = undefined;
+  if (a.scheduleToCloseMs > 0) {
+    a.deadlineTimer = engine.clock.at(a.firstScheduledTime + a.scheduleToCloseMs, () => timeOut(engine, run, a, 'TIMEOUT_TYPE_SCHEDULE_TO_CLOSE'));
+  }
+  if (a.state !== 'started') return;
+  for (const cancel of a.timers.splice(0)) cancel();
+  const nonce = a.nonce;
+  if (a.startToCloseMs > 0) {
+    a.timers.push(engine.clock.at((a.startedTime ?? engine.clock.now()) + a.startToCloseMs, () => {
+      if (a.nonce === nonce && a.state === 'started') attemptFailed(engine, run, a, timeoutFailure('TIMEOUT_TYPE_START_TO_CLOSE', a));
+    }));
+  }
+  armHeartbeatTimer(engine, run, a);
+}
+
 function armHeartbeatTimer(engine: Engine, run: Run, a: ActivityState): void {
   if (a.heartbeatMs <= 0) return;
   const nonce = a.nonce;
@@ -320,6 +341,21 @@ export function describePendingActivity(a: ActivityState): Msg {
     lastWorkerIdentity: a.identity,
     ...retryFields(a),
     ...pauseFields(a),
+    activityOptions: activityOptions(a),
+  };
+}
+
+/** The options of `a` as ActivityOptions (describe, UpdateActivityOptions). */
+export function activityOptions(a: ActivityState): Msg {
+  const optional = (ms: number): Msg | undefined => (ms > 0 ? dur(ms) : undefined);
+  return {
+    taskQueue: { name: a.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+    scheduleToCloseTimeout: optional(a.scheduleToCloseMs),
+    scheduleToStartTimeout: optional(a.scheduleToStartMs),
+    startToCloseTimeout: optional(a.startToCloseMs),
+    heartbeatTimeout: optional(a.heartbeatMs),
+    retryPolicy: a.retryPolicy,
+    priority: a.priority,
   };
 }
 

@@ -17,7 +17,7 @@ import { type Msg, durationToMs, invalidArgument, notFound, ts } from './proto.j
 import type { ActivityState, Run } from './types.js';
 
 /** The run and the pending activities a request names; `allField` is its select-all flag, if any. */
-function selected(engine: Engine, req: Msg, allField?: 'unpauseAll' | 'matchAll'): { run: Run; activities: ActivityState[] } {
+export function selected(engine: Engine, req: Msg, allField?: 'unpauseAll' | 'matchAll'): { run: Run; activities: ActivityState[] } {
   const namespace = engine.namespace(req.namespace).name;
   if (!req.execution) throw invalidArgument('Execution is not set on request.');
   if (!req.execution.workflowId) throw invalidArgument('WorkflowId is not set on request.');
@@ -44,7 +44,7 @@ function redispatch(engine: Engine, run: Run, a: ActivityState, jitter: Msg | un
 }
 
 /** A queued or backing-off activity stops waiting: its queue entry and timers no longer count. */
-function withdraw(engine: Engine, a: ActivityState): void {
+export function withdraw(engine: Engine, a: ActivityState): void {
   for (const cancel of a.timers.splice(0)) cancel();
   a.state = 'backoff';
   a.nonce = engine.nextNonce();

@@ -14,6 +14,7 @@ import {
   respondActivityFailedById,
 } from './activities.js';
 import { pauseActivity, resetActivity, unpauseActivity } from './activity-control.js';
+import { updateActivityOptions } from './activity-options.js';
 import { checkUpdateRequest, encodeUpdateRequest } from './updates.js';
 import { respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './workflow-tasks.js';
 import { type Engine, decodeToken } from './engine.js';
@@ -148,6 +149,7 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
     PauseActivity: (req) => pauseActivity(engine, req),
     UnpauseActivity: (req) => unpauseActivity(engine, req),
     ResetActivity: (req) => resetActivity(engine, req),
+    UpdateActivityOptions: (req) => updateActivityOptions(engine, req),
 
     QueryWorkflow: async (req) => {
       const run = engine.findRun(ns(req), req.execution);

@@ -249,3 +249,4 @@ export * from './conformance-timeskip-workflows.js';
 export * from './conformance-reset-workflows.js';
 export * from './conformance-control-workflows.js';
 export * from './conformance-persist-workflows.js';
+export * from './conformance-options-workflows.js';
