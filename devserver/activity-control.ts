@@ -12,27 +12,11 @@
 // Activities are selected by id, by type (every pending activity of that type) or all of them.
 import { randomInt } from 'node:crypto';
 import { enqueueActivity } from './activities.js';
+import { restoreOriginal } from './activity-options.js';
+import { selected, withdraw } from './activity-select.js';
 import type { Engine } from './engine.js';
-import { type Msg, durationToMs, invalidArgument, notFound, ts } from './proto.js';
+import { type Msg, durationToMs, ts } from './proto.js';
 import type { ActivityState, Run } from './types.js';
-
-/** The run and the pending activities a request names; `allField` is its select-all flag, if any. */
-export function selected(engine: Engine, req: Msg, allField?: 'unpauseAll' | 'matchAll'): { run: Run; activities: ActivityState[] } {
-  const namespace = engine.namespace(req.namespace).name;
-  if (!req.execution) throw invalidArgument('Execution is not set on request.');
-  if (!req.execution.workflowId) throw invalidArgument('WorkflowId is not set on request.');
-  const all = allField !== undefined && req[allField] === true;
-  if (!req.id && !req.type && !all) throw invalidArgument('Either Activity.Id or Activity.Type should be set on request.');
-  const run = engine.findRun(namespace, req.execution);
-  if (!engine.isOpen(run)) throw notFound('workflow execution already completed');
-  const pending = [...run.activities.values()];
-  const activities = all ? pending : pending.filter((a) => (req.id ? a.activityId === req.id : a.activityType === req.type));
-  if (activities.length === 0) {
-    const what = all ? 'any' : req.id ? `with ID "${req.id}"` : `of type "${req.type}"`;
-    throw notFound(`activity not found: workflow "${run.workflowId}" has no pending activity ${what}`);
-  }
-  return { run, activities };
-}
 
 /** Takes a not-running activity off its queue or retry timer and dispatches it after `jitter`. */
 function redispatch(engine: Engine, run: Run, a: ActivityState, jitter: Msg | undefined): void {
@@ -41,13 +25,6 @@ function redispatch(engine: Engine, run: Run, a: ActivityState, jitter: Msg | un
   const delay = jitterMs >= 1 ? randomInt(Math.floor(jitterMs)) : 0;
   if (delay > 0) a.timers.push(engine.clock.after(delay, () => enqueueActivity(engine, run, a)));
   else enqueueActivity(engine, run, a);
-}
-
-/** A queued or backing-off activity stops waiting: its queue entry and timers no longer count. */
-export function withdraw(engine: Engine, a: ActivityState): void {
-  for (const cancel of a.timers.splice(0)) cancel();
-  a.state = 'backoff';
-  a.nonce = engine.nextNonce();
 }
 
 function clearHeartbeat(a: ActivityState): void {
@@ -86,8 +63,8 @@ export function unpauseActivity(engine: Engine, req: Msg): Msg {
 
 export function resetActivity(engine: Engine, req: Msg): Msg {
   const { run, activities } = selected(engine, req, 'matchAll');
-  // restoreOriginalOptions: options cannot be changed here (no UpdateActivityOptions), so they are the original ones
   for (const a of activities) {
+    if (req.restoreOriginalOptions) restoreOriginal(engine, run, a);
     a.attempt = 1;
     if (a.state === 'started') {
       a.resetRequested = true;

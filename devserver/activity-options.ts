@@ -5,7 +5,7 @@
 // waiting in a queue moves to its (new) queue; a running attempt keeps running, its timers
 // re-armed from its start; the next attempt uses the new options. Activities are selected by id,
 // by type or all (`match_all`).
-import { selected, withdraw } from './activity-control.js';
+import { selected, withdraw } from './activity-select.js';
 import { fillActivityTimeouts } from './activity-rules.js';
 import { activityOptions, enqueueActivity, rearmTimers } from './activities.js';
 import type { Engine } from './engine.js';
@@ -77,6 +77,13 @@ function apply(engine: Engine, run: Run, a: ActivityState, options: Msg): Msg {
   return activityOptions(a);
 }
 
+/** Puts back the options `a` was scheduled with (its ActivityTaskScheduled event); returns them. */
+export function restoreOriginal(engine: Engine, run: Run, a: ActivityState): Msg {
+  const scheduled = run.history[a.scheduledEventId - 1]?.activityTaskScheduledEventAttributes;
+  if (!scheduled) throw invalidArgument('ActivityTaskScheduledEvent is invalid');
+  return apply(engine, run, a, { ...scheduled, taskQueue: { name: scheduled.taskQueue?.name } });
+}
+
 export function updateActivityOptions(engine: Engine, req: Msg): Msg {
   const { run, activities } = selected(engine, req, 'matchAll');
   let result: Msg | undefined;
@@ -84,11 +91,7 @@ export function updateActivityOptions(engine: Engine, req: Msg): Msg {
     if (req.activityOptions || req.updateMask?.paths?.length) {
       throw invalidArgument('restore_original cannot be combined with activity_options or update_mask.');
     }
-    for (const a of activities) {
-      const scheduled = run.history[a.scheduledEventId - 1]?.activityTaskScheduledEventAttributes;
-      if (!scheduled) throw invalidArgument('ActivityTaskScheduledEvent is invalid');
-      result = apply(engine, run, a, { ...scheduled, taskQueue: { name: scheduled.taskQueue?.name } });
-    }
+    for (const a of activities) result = restoreOriginal(engine, run, a);
   } else {
     if (!req.activityOptions) throw invalidArgument('ActivityOptions are not provided');
     if (!req.updateMask) throw invalidArgument('UpdateMask is not provided');

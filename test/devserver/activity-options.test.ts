@@ -72,3 +72,21 @@ test('bad requests are refused with the field named, and change nothing', async 
   expect(Number(a!.activityOptions?.startToCloseTimeout?.seconds)).toBe(10);
   await handle.terminate();
 });
+
+test('ResetActivity with restoreOriginalOptions puts back the scheduled options as well as attempt 1', async () => {
+  const handle = await conformance.t.env.client.workflow.start('misrouted', { taskQueue, workflowId: id('reset-restore'), args: ['x'] });
+  for (let i = 0; i < 100 && (await pendingOf(handle.workflowId)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  const execution = { workflowId: handle.workflowId };
+  await svc().updateActivityOptions({
+    namespace: 'default', execution, id: 'misrouted',
+    activityOptions: { taskQueue: { name: 'also-nobody' }, heartbeatTimeout: secs(3) },
+    updateMask: { paths: ['task_queue.name', 'heartbeat_timeout'] },
+  });
+  expect((await pendingOf(handle.workflowId))[0]!.activityOptions?.taskQueue?.name).toBe('also-nobody');
+  await svc().resetActivity({ namespace: 'default', execution, id: 'misrouted', restoreOriginalOptions: true });
+  const [a] = await pendingOf(handle.workflowId);
+  expect(a!.activityOptions?.taskQueue?.name).toBe('nobody-polls-this');
+  expect(a!.activityOptions?.heartbeatTimeout).toBeFalsy();
+  expect(a!.attempt).toBe(1);
+  await handle.terminate();
+});
