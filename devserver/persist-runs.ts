@@ -3,7 +3,7 @@
 // as timed out and rescheduled, a started activity attempt is dispatched again), user timers,
 // the run timeout, the workflow execution timeout and a delayed first workflow task are re-armed.
 import { armTimer } from './commands.js';
-import { enqueueActivity } from './activities.js';
+import { enqueueActivity, rearmTimers } from './activities.js';
 import type { Engine } from './engine.js';
 import { type Msg, tsToMs } from './proto.js';
 import type { ActivityState, ChildRef, Run, WorkflowTask } from './types.js';
@@ -76,7 +76,9 @@ function resume(engine: Engine, run: Run, saved: SavedRun): void {
   for (const a of saved.activities) {
     const state: ActivityState = { ...a, state: a.paused ? 'backoff' : 'scheduled', timers: [], nonce: engine.nextNonce(), resetRequested: false };
     run.activities.set(state.scheduledEventId, state);
-    enqueueActivity(engine, run, state); // a paused activity stays held back
+    // a paused activity stays held back, but its overall deadline runs on
+    if (state.paused) rearmTimers(engine, run, state);
+    else enqueueActivity(engine, run, state);
   }
   const w = saved.wft;
   if (!w) {
