@@ -7,6 +7,7 @@ import { enqueueActivity, rearmTimers } from './activities.js';
 import type { Engine } from './engine.js';
 import { type Msg, tsToMs } from './proto.js';
 import type { ActivityState, ChildRef, Run, WorkflowTask } from './types.js';
+import { workflowTaskTimedOut } from './workflow-tasks.js';
 
 /** The stored form of a run: its plain fields, and its maps as arrays without timers or waiters. */
 export interface SavedRun extends Omit<Run, 'wft' | 'buffered' | 'activities' | 'timers' | 'children' | 'updates' | 'pendingQueries' | 'signalRequestIds' | 'closeWaiters' | 'eventWaiters' | 'runTimers' | 'sticky'> {
@@ -120,15 +121,6 @@ export function handBackStartedTasks(engine: Engine): void {
   for (const run of engine.runsById.values()) {
     const wft = run.wft;
     if (run.buffered.length === 0 || !wft || wft.startedEventId === 0 || wft.unwritten || !engine.isOpen(run)) continue;
-    engine.finishWorkflowTask(run, wft);
-    engine.append(run, 'WORKFLOW_TASK_TIMED_OUT', 'workflowTaskTimedOutEventAttributes', {
-      scheduledEventId: wft.scheduledEventId,
-      startedEventId: wft.startedEventId,
-      timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
-    });
-    run.sticky = undefined;
-    run.nextWftAttempt = wft.attempt + 1;
-    engine.flushBuffered(run);
-    engine.scheduleWorkflowTask(run);
+    workflowTaskTimedOut(engine, run, wft, true);
   }
 }

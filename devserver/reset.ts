@@ -12,6 +12,7 @@ import type { Engine } from './engine.js';
 import { pushEvent } from './history.js';
 import { type Msg, invalidArgument, ts, tsToMs, unimplemented } from './proto.js';
 import { type PrefixState, activityFromScheduled, readPrefix } from './reset-rebuild.js';
+import { emptyRunState } from './runs.js';
 import type { HistoryEvent, Run } from './types.js';
 
 /** Identities the real server writes on the events of a reset (service/history/consts). */
@@ -273,17 +274,8 @@ function newRun(engine: Engine, base: Run, runId: string, requestId: string, sta
     startRequestId: requestId,
     nextWftAttempt: 1,
     lastCompletedStartedEventId: state.lastCompletedStartedEventId,
-    buffered: [],
-    activities: new Map(),
-    timers: new Map(),
-    children: new Map(),
-    updates: new Map(),
-    pendingQueries: [],
-    signalRequestIds: new Set(),
     cancelRequested: state.cancelRequested,
-    closeWaiters: [],
-    eventWaiters: [],
-    runTimers: [],
+    ...emptyRunState(),
     lastResetTime: now,
   };
   for (const u of state.acceptedUpdates) {

@@ -71,6 +71,22 @@ function checkIdPolicies(engine: Engine, req: Msg, current: Run | undefined): { 
   return undefined;
 }
 
+/** What a new run starts with besides its identity: nothing pending, nobody waiting. */
+export function emptyRunState(): Pick<Run, 'buffered' | 'activities' | 'timers' | 'children' | 'updates' | 'pendingQueries' | 'signalRequestIds' | 'closeWaiters' | 'eventWaiters' | 'runTimers'> {
+  return {
+    buffered: [],
+    activities: new Map(),
+    timers: new Map(),
+    children: new Map(),
+    updates: new Map(),
+    pendingQueries: [],
+    signalRequestIds: new Set(),
+    closeWaiters: [],
+    eventWaiters: [],
+    runTimers: [],
+  };
+}
+
 export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {}): { run: Run; started: boolean; eagerTask?: Msg } {
   const ns = req.namespace as string;
   engine.namespace(ns);
@@ -121,17 +137,8 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
     startRequestId: req.requestId,
     nextWftAttempt: 1,
     lastCompletedStartedEventId: 0,
-    buffered: [],
-    activities: new Map(),
-    timers: new Map(),
-    children: new Map(),
-    updates: new Map(),
-    pendingQueries: [],
-    signalRequestIds: new Set(),
     cancelRequested: false,
-    closeWaiters: [],
-    eventWaiters: [],
-    runTimers: [],
+    ...emptyRunState(),
   };
   const cronBackoff = cron && !from ? cronBackoffMs(cron, now, now) : 0;
   const backoffMs = opts.runAt !== undefined

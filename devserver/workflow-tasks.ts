@@ -154,9 +154,10 @@ export function finishWorkflowTask(engine: Engine, run: Run, wft: WorkflowTask):
   engine.onRunChange(run);
 }
 
-function workflowTaskTimedOut(engine: Engine, run: Run, wft: WorkflowTask): void {
+/** The started task `wft` timed out (start-to-close, or handed back on shutdown: `quiet`); it is scheduled again. */
+export function workflowTaskTimedOut(engine: Engine, run: Run, wft: WorkflowTask, quiet = false): void {
   if (run.wft !== wft || !engine.isOpen(run)) return;
-  engine.log(`workflow task for ${run.workflowId} timed out (attempt ${wft.attempt}); rescheduling on ${run.taskQueue}`);
+  if (!quiet) engine.log(`workflow task for ${run.workflowId} timed out (attempt ${wft.attempt}); rescheduling on ${run.taskQueue}`);
   finishWorkflowTask(engine, run, wft);
   if (wft.speculative) writePendingEvents(engine, run, wft);
   if (!wft.unwritten) {

@@ -1,11 +1,11 @@
 // --db: a restarted server keeps its workflows, their histories, timers and pending work.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedServer, type EmbeddedServer } from '../../devserver/index.js';
-import { quietRuntime, workflowBundle } from '../support/temporal.js';
+import { quietRuntime } from '../support/temporal.js';
+import { withWorker } from './persistence-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stratus-db-'));
 const dbFile = join(dir, 'state', 'dev.json');
@@ -23,27 +23,13 @@ async function withServer<T>(fn: (server: EmbeddedServer, client: Client) => Pro
   }
 }
 
-async function withWorker<T>(server: EmbeddedServer, fn: () => Promise<T>): Promise<T> {
-  const connection = await NativeConnection.connect({ address: server.address });
-  const worker = await Worker.create({
-    connection,
-    taskQueue: 'persist',
-    workflowBundle: workflowBundle('conformance'),
-    activities: { greet: async (n: string) => `hello, ${n}` },
-  });
-  try {
-    return await worker.runUntil(fn());
-  } finally {
-    await connection.close();
-  }
-}
 
 test('workflows survive a restart: state, history, signals, timers and completed runs', async () => {
   const before = await withServer(async (server, client) => {
     const done = await client.workflow.start('greeting', { taskQueue: 'persist', workflowId: 'persisted-done', args: ['before'] });
     const counter = await client.workflow.start('counter', { taskQueue: 'persist', workflowId: 'persisted-counter', args: [1] });
     const sleeper = await client.workflow.start('sleeper', { taskQueue: 'persist', workflowId: 'persisted-sleeper', args: [1500] });
-    await withWorker(server, async () => {
+    await withWorker(server, 'persist', async () => {
       await done.result();
       await counter.signal('increment', 2);
       expect(await counter.query('count')).toBe(3);
@@ -57,7 +43,7 @@ test('workflows survive a restart: state, history, signals, timers and completed
     const counter = client.workflow.getHandle('persisted-counter');
     expect((await counter.fetchHistory()).events!.length).toBeGreaterThanOrEqual(before.historyLength);
     expect(await client.workflow.getHandle('persisted-done').result()).toBe('hello, before');
-    await withWorker(server, async () => {
+    await withWorker(server, 'persist', async () => {
       expect(await counter.query('count')).toBe(7);
       await counter.signal('done');
       expect(await counter.result()).toBe(7);
