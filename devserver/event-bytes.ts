@@ -5,6 +5,7 @@
 // the response is its other fields, encoded as usual, followed by the `history` field built from
 // the stored bytes: the same message the worker and client decode.
 import type * as grpc from '@grpc/grpc-js';
+import { encodePlain, writePlain } from './plain-encoder.js';
 import { type Msg, root, type } from './proto.js';
 
 const HISTORY = '.temporal.api.history.v1.History';
@@ -17,7 +18,7 @@ export function eventBytes(event: Msg): Uint8Array {
   let bytes = bytesOf.get(event);
   if (!bytes) {
     historyEventType ??= type('temporal.api.history.v1.HistoryEvent');
-    bytes = historyEventType.encode(historyEventType.fromObject(event)).finish();
+    bytes = encodePlain(historyEventType, event);
     bytesOf.set(event, bytes);
   }
   return bytes;
@@ -36,7 +37,7 @@ export function historySplicingSerializer(typeName: string): ((obj: Msg) => Buff
     const events = (obj[name] as Msg | undefined)?.events as Msg[] | undefined;
     const rest = { ...obj };
     delete rest[name];
-    const writer = t.encode(t.fromObject(rest));
+    const writer = writePlain(t, rest);
     if (events) {
       writer.uint32(tag).fork();
       for (const e of events) writer.uint32(eventTag).bytes(eventBytes(e));

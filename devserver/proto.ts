@@ -3,6 +3,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { createRequire } from 'node:module';
 import type * as protobuf from 'protobufjs';
+import { encodePlain } from './plain-encoder.js';
 
 const require = createRequire(import.meta.url);
 const jsonModule = require('@temporalio/proto/protos/json-module.js') as { default?: protobuf.Root } & protobuf.Root;
@@ -29,9 +30,10 @@ export function decode(typeName: string, buf: Uint8Array): Msg {
   return t.toObject(t.decode(buf), toObjectOptions);
 }
 
+/** Encodes a plain message (see plain-encoder.ts: same bytes' meaning as Type.fromObject + encode). */
 export function encode(typeName: string, obj: Msg): Buffer {
-  const t = type(typeName);
-  return Buffer.from(t.encode(t.fromObject(obj)).finish());
+  const bytes = encodePlain(type(typeName), obj);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
 }
 
 /** `google.protobuf.Any`: this root keeps the proto field name `type_url` (not `typeUrl`). */
