@@ -3,7 +3,7 @@
 // `Type.fromObject` then `Type.encode`, first builds a message instance (a Long per int64, every
 // field of the type checked, twice) and was the largest single cost of writing a history event.
 // The bytes decode to the same message (and have the same length: fields are written in the
-// object's key order, which protobuf allows); test/devserver/plain-encoder.test.ts checks both on
+// object's key order, which protobuf allows); test/devserver/plain-codec.test.ts checks both on
 // recorded histories.
 import protobuf from 'protobufjs/light.js';
 import type { Msg } from './proto.js';

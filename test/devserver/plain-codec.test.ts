@@ -1,12 +1,14 @@
-// The server's own encoder of plain messages against protobufjs (Type.fromObject + encode), on
-// every event of the recorded histories of test/replay and on the awkward cases: both encodings
-// must decode to the same message and have the same length (historySizeBytes depends on it).
+// The server's own encoder and decoder of plain messages against protobufjs (Type.fromObject +
+// encode; decode + toObject), on every event of the recorded histories of test/replay and on the
+// awkward cases: both encodings must decode to the same message and have the same length
+// (historySizeBytes depends on it), and both decoders must give the same plain object.
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodePlain } from '../../devserver/plain-decoder.js';
 import { encodePlain } from '../../devserver/plain-encoder.js';
-import { type Msg, decode, type } from '../../devserver/proto.js';
+import { type Msg, type } from '../../devserver/proto.js';
 
 const EVENT = 'temporal.api.history.v1.HistoryEvent';
 const historyType = type(EVENT);
@@ -22,12 +24,19 @@ function recordedEvents(): Msg[] {
   return events;
 }
 
+/** protobufjs's decode + toObject, the reference for decodePlain. */
+function decode(typeName: string, bytes: Uint8Array): Msg {
+  const t = type(typeName);
+  return t.toObject(t.decode(bytes), { longs: Number, enums: String, defaults: false });
+}
+
 function expectSameAsProtobufjs(typeName: string, obj: Msg): void {
   const t = type(typeName);
   const reference = t.encode(t.fromObject(obj)).finish();
   const ours = encodePlain(t, obj);
   expect(ours.length).toBe(reference.length);
   expect(decode(typeName, ours)).toEqual(decode(typeName, reference));
+  expect(decodePlain(t, reference)).toEqual(decode(typeName, reference));
 }
 
 test('every recorded history event encodes to the same message and size as with protobufjs', () => {
@@ -70,4 +79,28 @@ test('zeros, empty strings, maps, repeated enums, Any, unknown keys and unknown 
 
 test('a message field that is not an object is refused, as by protobufjs', () => {
   expect(() => encodePlain(historyType, { workflowExecutionStartedEventAttributes: 'nope' })).toThrow(/object expected/);
+});
+
+test('requests decode as with protobufjs: packed and unpacked repeated, big and negative int64, nested maps', () => {
+  const t = type('temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest');
+  const req = {
+    taskToken: Buffer.from('token'),
+    identity: 'worker@host',
+    commands: [
+      { commandType: 'COMMAND_TYPE_START_TIMER', startTimerCommandAttributes: { timerId: '1', startToFireTimeout: { seconds: 9_007_199_254_740, nanos: 999_999_999 } } },
+      { commandType: 'COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES', upsertWorkflowSearchAttributesCommandAttributes: { searchAttributes: { indexedFields: { k: { data: Buffer.from('"v"') } } } } },
+    ],
+    sdkMetadata: { langUsedFlags: [1, 2, 300], coreUsedFlags: [] },
+    meteringMetadata: { nonfirstLocalActivityExecutionAttempts: 4 },
+  };
+  const bytes = t.encode(t.fromObject(req)).finish();
+  expect(decodePlain(t, bytes)).toEqual(decode(t.fullName.slice(1), bytes));
+  const ev = { eventId: 2 ** 53 - 1, taskId: -5, eventType: 'EVENT_TYPE_TIMER_FIRED' };
+  const evBytes = historyType.encode(historyType.fromObject(ev)).finish();
+  expect(decodePlain(historyType, evBytes)).toEqual(decode(EVENT, evBytes));
+  expect(decodePlain(historyType, evBytes)).toMatchObject({ eventId: 2 ** 53 - 1, taskId: -5 });
+});
+
+test('bytes that are not a message are refused', () => {
+  expect(() => decodePlain(historyType, Buffer.from([0x0a, 0x05, 0x01]))).toThrow(RangeError);
 });
