@@ -38,17 +38,41 @@ export class Clock {
   at(at: number, fn: () => void): () => void {
     const timer: Timer = { id: this.nextId++, at, fn };
     // keep sorted by (at, id): timers due at the same instant fire in creation order
-    let i = this.timers.length;
-    while (i > 0 && this.timers[i - 1]!.at > at) i--;
+    const i = this.firstAfter(at);
     this.timers.splice(i, 0, timer);
-    this.arm();
+    if (i === 0) this.arm(); // only the first timer decides when the real timer goes off
     return () => {
-      const idx = this.timers.indexOf(timer);
+      const idx = this.indexOf(timer);
       if (idx >= 0) {
         this.timers.splice(idx, 1);
-        this.arm();
+        if (idx === 0) this.arm();
       }
     };
+  }
+
+  /** Index of the first timer due after `at` (binary search: thousands of timers are pending in a burst). */
+  private firstAfter(at: number): number {
+    let lo = 0;
+    let hi = this.timers.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.timers[mid]!.at <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Index of `timer` (the array is sorted by (at, id)), or -1 once it fired or was cancelled. */
+  private indexOf(timer: Timer): number {
+    let lo = 0;
+    let hi = this.timers.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const t = this.timers[mid]!;
+      if (t.at < timer.at || (t.at === timer.at && t.id < timer.id)) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.timers[lo] === timer ? lo : -1;
   }
 
   after(ms: number, fn: () => void): () => void {

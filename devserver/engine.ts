@@ -64,12 +64,23 @@ export interface Namespace {
   description?: string;
 }
 
+/** Runs by id, with the set of those that may still be open (see Engine.busyLocks). */
+class RunIndex extends Map<string, Run> {
+  /** every run added, until the busy check finds it closed */
+  readonly maybeOpen = new Set<Run>();
+
+  override set(runId: string, run: Run): this {
+    this.maybeOpen.add(run);
+    return super.set(runId, run);
+  }
+}
+
 export class Engine {
   readonly clock: Clock;
   readonly namespaces = new Map<string, Namespace>();
   /** runs by `${ns}/${workflowId}`, oldest first; the last one is the current run */
   readonly executions = new Map<string, Run[]>();
-  readonly runsById = new Map<string, Run>();
+  readonly runsById = new RunIndex();
   readonly workflowQueues: TaskQueues<Msg>;
   readonly activityQueues: TaskQueues<Msg>;
   readonly searchAttributes = new SearchAttributeRegistry();
@@ -131,12 +142,17 @@ export class Engine {
   /**
    * The time-skipping locks of what runs: one per workflow task and per activity attempt not
    * waiting for a retry. Started ones are in `busyCount` (also after their run closed, while the
-   * worker still holds them); scheduled ones are counted here.
+   * worker still holds them); scheduled ones are counted here, over the open runs only (checked
+   * after every change while time skips).
    */
   private busyLocks(): number {
     let locks = this.busyCount;
-    for (const run of this.runsById.values()) {
-      if (run.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') continue;
+    const maybeOpen = this.runsById.maybeOpen;
+    for (const run of maybeOpen) {
+      if (run.status !== 'WORKFLOW_EXECUTION_STATUS_RUNNING') {
+        maybeOpen.delete(run); // a run never reopens
+        continue;
+      }
       if (run.wft && run.wft.startedEventId === 0) locks++;
       for (const a of run.activities.values()) if (a.state === 'scheduled') locks++;
     }

@@ -4,10 +4,9 @@
 // history until they complete (transient retries, speculative update tasks) are in
 // workflow-tasks.ts, which makes their events with makeEvent and writes them with pushEvent.
 import type { Engine } from './engine.js';
-import { type Msg, ts, type } from './proto.js';
+import { eventBytes } from './event-bytes.js';
+import { type Msg, ts } from './proto.js';
 import type { HistoryEvent, Run } from './types.js';
-
-let historyEventType: ReturnType<typeof type> | undefined;
 
 /** An event with id `eventId`, not yet in history (see pushEvent). */
 export function makeEvent(engine: Engine, eventId: number, eventType: string, attrsField: string, attrs: Msg, extra: Msg = {}): HistoryEvent {
@@ -25,8 +24,7 @@ export function makeEvent(engine: Engine, eventId: number, eventType: string, at
 export function pushEvent(engine: Engine, run: Run, event: HistoryEvent): void {
   if (event.eventId !== run.history.length + 1) throw new Error(`event ${event.eventId} written after event ${run.history.length}`);
   run.history.push(event);
-  historyEventType ??= type('temporal.api.history.v1.HistoryEvent');
-  run.historySizeBytes += historyEventType.encode(historyEventType.fromObject(event)).len;
+  run.historySizeBytes += eventBytes(event).length;
   for (const w of run.eventWaiters.splice(0)) w();
   engine.onRunChange(run);
 }

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Engine } from './engine.js';
 import { addService, operatorServiceHandlers, testServiceHandlers, workflowServiceHandlers } from './service.js';
 import { attachPersistence, type Persistence } from './persistence.js';
+import { SERVER_OPTIONS, useOneShotInflate } from './grpc-tuning.js';
 
 export interface EmbeddedServerOptions {
   /** 0 = ephemeral; default 7233 */
@@ -42,10 +43,8 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
   let persistence: Persistence | undefined;
   if (opts.dbFile) persistence = attachPersistence(engine, opts.dbFile);
 
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': 128 * 1024 * 1024,
-    'grpc.max_send_message_length': 128 * 1024 * 1024,
-  });
+  useOneShotInflate();
+  const server = new grpc.Server(SERVER_OPTIONS);
   const log = engine.log;
   addService(server, 'temporal.api.workflowservice.v1.WorkflowService', workflowServiceHandlers(engine), log);
   addService(server, 'temporal.api.operatorservice.v1.OperatorService', operatorServiceHandlers(engine), log);

@@ -3,6 +3,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { createRequire } from 'node:module';
 import type * as protobuf from 'protobufjs';
+import { decodePlain } from './plain-decoder.js';
+import { encodePlain } from './plain-encoder.js';
 
 const require = createRequire(import.meta.url);
 const jsonModule = require('@temporalio/proto/protos/json-module.js') as { default?: protobuf.Root } & protobuf.Root;
@@ -12,7 +14,6 @@ export const root: protobuf.Root = jsonModule.default ?? jsonModule;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Msg = Record<string, any>;
 
-const toObjectOptions: protobuf.IConversionOptions = { longs: Number, enums: String, defaults: false };
 
 const typeCache = new Map<string, protobuf.Type>();
 export function type(name: string): protobuf.Type {
@@ -24,14 +25,15 @@ export function type(name: string): protobuf.Type {
   return t;
 }
 
+/** Decodes into a plain message (plain-decoder.ts: what decode + toObject({ longs: Number, enums: String, defaults: false }) gives). */
 export function decode(typeName: string, buf: Uint8Array): Msg {
-  const t = type(typeName);
-  return t.toObject(t.decode(buf), toObjectOptions);
+  return decodePlain(type(typeName), buf);
 }
 
+/** Encodes a plain message (see plain-encoder.ts: same bytes' meaning as Type.fromObject + encode). */
 export function encode(typeName: string, obj: Msg): Buffer {
-  const t = type(typeName);
-  return Buffer.from(t.encode(t.fromObject(obj)).finish());
+  const bytes = encodePlain(type(typeName), obj);
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
 }
 
 /** `google.protobuf.Any`: this root keeps the proto field name `type_url` (not `typeUrl`). */

@@ -16,7 +16,7 @@ export function query(engine: Engine, run: Run, q0: Msg): Promise<Msg> {
     const q: QueryState = { id: randomUUID(), query: q0, resolve, reject, done: false };
     // no worker answering at all: fail like the real server does at its deadline
     const deadline = setTimeout(
-      () => abandonQuery(engine, q, new GrpcError(4, `query ${q0.queryType} timed out: no worker answered within ${QUERY_DEADLINE_MS / 1000} s`)),
+      () => abandonQuery(engine, run, q, new GrpcError(4, `query ${q0.queryType} timed out: no worker answered within ${QUERY_DEADLINE_MS / 1000} s`)),
       QUERY_DEADLINE_MS,
     );
     q.resolve = (r) => {
@@ -78,12 +78,11 @@ export function answerQuery(engine: Engine, token: TokenData, req: Msg): void {
   else entry.q.reject(invalidArgument(req.errorMessage || 'query failed'));
 }
 
-function abandonQuery(engine: Engine, q: QueryState, err: Error): void {
+/** A query only ever waits on the run it was made for: no scan over every run. */
+function abandonQuery(engine: Engine, run: Run, q: QueryState, err: Error): void {
   engine.queryTasks.delete(q.id);
-  for (const run of engine.runsById.values()) {
-    const i = run.pendingQueries.indexOf(q);
-    if (i >= 0) run.pendingQueries.splice(i, 1);
-  }
+  const i = run.pendingQueries.indexOf(q);
+  if (i >= 0) run.pendingQueries.splice(i, 1);
   if (!q.done) {
     q.done = true;
     q.reject(err);

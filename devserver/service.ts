@@ -19,6 +19,7 @@ import { checkUpdateRequest, encodeUpdateRequest } from './updates.js';
 import { respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './workflow-tasks.js';
 import { type Engine, decodeToken } from './engine.js';
 import { DECODE_ERROR, GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceDefinition, ts, durationToMs, unimplemented } from './proto.js';
+import { spliceHistoryBytes } from './event-bytes.js';
 import { failingOperation } from './multi-operation.js';
 import { runPriority } from './priority.js';
 import { resetExtendedInfo, resetWorkflowExecution } from './reset.js';
@@ -443,6 +444,7 @@ export function testServiceHandlers(engine: Engine): Record<string, Handler> {
 /** Adds a service to the server; methods without a handler answer UNIMPLEMENTED by name. */
 export function addService(server: grpc.Server, serviceName: string, handlers: Record<string, Handler>, log: (m: string) => void): void {
   const { definition, methods } = serviceDefinition(serviceName);
+  spliceHistoryBytes(definition, serviceName);
   const impl: grpc.UntypedServiceImplementation = {};
   for (const method of methods) {
     const handler = handlers[method];

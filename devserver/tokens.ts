@@ -22,32 +22,44 @@ export interface TokenData {
 const STRING_FIELDS = { 1: 'ns', 2: 'wid', 3: 'rid', 6: 'activityId', 100: 'k', 102: 'q' } as const;
 const NUMBER_FIELDS = { 4: 'e', 5: 'attempt', 101: 'n' } as const;
 
-function varint(out: number[], value: number): void {
+const STRING_ENTRIES = Object.entries(STRING_FIELDS).map(([field, key]) => [Number(field) * 8 + 2, key] as const);
+const NUMBER_ENTRIES = Object.entries(NUMBER_FIELDS).map(([field, key]) => [Number(field) * 8, key] as const);
+
+/** Writes `value` as a varint at `pos` (room for 10 bytes); returns the new position. */
+function varint(out: Buffer, pos: number, value: number): number {
   let v = Math.max(0, Math.floor(value));
   while (v >= 0x80) {
-    out.push((v % 0x80) + 0x80);
+    out[pos++] = (v % 0x80) + 0x80;
     v = Math.floor(v / 0x80);
   }
-  out.push(v);
+  out[pos++] = v;
+  return pos;
 }
 
+/** Minted for every task handed out: one buffer, written in place. */
 export function encodeToken(t: TokenData): Buffer {
-  const out: number[] = [];
-  for (const [field, key] of Object.entries(STRING_FIELDS)) {
+  let size = 0;
+  for (const [, key] of STRING_ENTRIES) {
+    const value = t[key];
+    if (value !== undefined) size += 2 * 10 + Buffer.byteLength(value, 'utf8');
+  }
+  const out = Buffer.allocUnsafe(size + NUMBER_ENTRIES.length * 20);
+  let pos = 0;
+  for (const [tag, key] of STRING_ENTRIES) {
     const value = t[key];
     if (value === undefined) continue;
-    const bytes = Buffer.from(value, 'utf8');
-    varint(out, Number(field) * 8 + 2);
-    varint(out, bytes.length);
-    out.push(...bytes);
+    pos = varint(out, pos, tag);
+    const len = Buffer.byteLength(value, 'utf8');
+    pos = varint(out, pos, len);
+    pos += out.write(value, pos, 'utf8');
   }
-  for (const [field, key] of Object.entries(NUMBER_FIELDS)) {
+  for (const [tag, key] of NUMBER_ENTRIES) {
     const value = t[key];
     if (value === undefined) continue;
-    varint(out, Number(field) * 8);
-    varint(out, value);
+    pos = varint(out, pos, tag);
+    pos = varint(out, pos, value);
   }
-  return Buffer.from(out);
+  return out.subarray(0, pos);
 }
 
 class Malformed extends Error {}
