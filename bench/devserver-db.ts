@@ -7,33 +7,17 @@
 // is run on an in-process server with --db, then 10,000 copies of its closed run (new ids) are put
 // into the engine and marked changed, so persistence appends them as it does any changed run.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
+import { NativeConnection, Worker, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedServer } from '../devserver/index.js';
 import type { Run } from '../devserver/types.js';
+import { benchWorkflowCode, cpuSeconds, freePort, withBenchWorker } from './devserver-support.js';
 
 const exe = fileURLToPath(new URL('../bin/stratus-temporal', import.meta.url));
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -83,18 +67,7 @@ async function stop(proc: ChildProcess): Promise<void> {
 
 /** New one-activity workflows on a server: sequential round trips, then a burst; server CPU per workflow. */
 async function newWorkflows(address: string, pid: number, code: string, prefix: string, n: number): Promise<{ rttMs: number; cpuMs: number; perSecond: number }> {
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue: 'bench-db',
-    workflowBundle: { code },
-    activities: { echo: async (x: number) => x },
-    maxConcurrentWorkflowTaskExecutions: 100,
-    maxConcurrentActivityTaskExecutions: 200,
-  });
-  const out = await worker.runUntil(async () => {
+  return await withBenchWorker(address, 'bench-db', code, async (client) => {
     for (let i = 0; i < 20; i++) await client.workflow.execute('oneActivity', { taskQueue: 'bench-db', workflowId: `${prefix}-warm-${i}`, args: [i] });
     const cpu0 = cpuSeconds(pid);
     const rtts: number[] = [];
@@ -110,9 +83,6 @@ async function newWorkflows(address: string, pid: number, code: string, prefix: 
     const cpuMs = ((cpuSeconds(pid) - cpu0) * 1000) / (2 * n);
     return { rttMs: median(rtts), cpuMs, perSecond: n / (burstMs / 1000) };
   });
-  await connection.close();
-  await nativeConnection.close();
-  return out;
 }
 
 export async function benchDevserverDb(opts: { closed?: number; perPhase?: number } = {}): Promise<Record<string, string | number>> {
@@ -126,7 +96,7 @@ export async function benchDevserverDb(opts: { closed?: number; perPhase?: numbe
   const dir = mkdtempSync(join(tmpdir(), 'stratus-bench-db-'));
   const result: Record<string, string | number> = {};
   try {
-    const { code } = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: quietLogger as never });
+    const code = await benchWorkflowCode();
     const full = join(dir, 'full.db');
     const t0 = performance.now();
     await seedDb(full, closed, code);

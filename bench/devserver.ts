@@ -3,25 +3,15 @@
 // and the server's CPU per workflow task for a short and a long history (sticky worker).
 // STRATUS_BENCH_SERVER_NODE_ARGS (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
 // runs the server as `node ARGS bin/stratus-temporal …` to profile it.
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, bundleWorkflowCode, Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
+import { type Client, Connection } from '@temporalio/client';
+import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { benchWorkflowCode, cpuSeconds, freePort, withBenchWorker } from './devserver-support.js';
 
 // STRATUS_BENCH_SERVER: another build of the server to measure (e.g. a checkout of an older commit)
 const exe = process.env.STRATUS_BENCH_SERVER ?? fileURLToPath(new URL('../bin/stratus-temporal', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Spawns the executable; start-up = until it says it listens and answers GetSystemInfo. */
 async function startServer(): Promise<{ proc: ChildProcess; address: string; startupMs: number; listeningMs: number }> {
@@ -45,10 +35,6 @@ async function startServer(): Promise<{ proc: ChildProcess; address: string; sta
 }
 
 /** user+system CPU seconds a process has used so far (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
-}
 
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -113,19 +99,8 @@ export async function benchDevserver(opts: DevserverBenchOptions = {}): Promise<
   }
 
   const { proc, address } = await startServer();
-  const { code } = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never });
-  const nativeConnection = await NativeConnection.connect({ address });
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
-  const worker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue: 'bench',
-    workflowBundle: { code },
-    activities: { echo: async (x: number) => x },
-    maxConcurrentWorkflowTaskExecutions: 100,
-    maxConcurrentActivityTaskExecutions: 200,
-  });
-  await worker.runUntil(async () => {
+  const code = await benchWorkflowCode();
+  await withBenchWorker(address, 'bench', code, async (client) => {
     for (let i = 0; i < 20; i++) await client.workflow.execute('oneActivity', { taskQueue: 'bench', workflowId: `warm-${i}`, args: [i] });
     if (roundTrips > 0) {
       const rtts: number[] = [];
@@ -161,8 +136,6 @@ export async function benchDevserver(opts: DevserverBenchOptions = {}): Promise<
       }
     }
   });
-  await connection.close();
-  await nativeConnection.close();
   proc.kill('SIGTERM');
   await new Promise((r) => proc.once('exit', r));
   return result;

@@ -1,31 +1,20 @@
 // --db: a restarted server keeps its workflows, their histories, timers and pending work.
-import { Client, Connection } from '@temporalio/client';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedServer, type EmbeddedServer } from '../../devserver/index.js';
+import { startEmbeddedServer } from '../../devserver/index.js';
 import { quietRuntime } from '../support/temporal.js';
-import { withWorker } from './persistence-support.js';
+import { withServer, withWorker } from './persistence-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stratus-db-'));
 const dbFile = join(dir, 'state', 'dev.json');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 beforeAll(() => quietRuntime());
 
-async function withServer<T>(fn: (server: EmbeddedServer, client: Client) => Promise<T>): Promise<T> {
-  const server = await startEmbeddedServer({ port: 0, dbFile, log: () => undefined });
-  const connection = await Connection.connect({ address: server.address });
-  try {
-    return await fn(server, new Client({ connection }));
-  } finally {
-    await connection.close();
-    await server.close();
-  }
-}
 
 
 test('workflows survive a restart: state, history, signals, timers and completed runs', async () => {
-  const before = await withServer(async (server, client) => {
+  const before = await withServer(dbFile, async (server, client) => {
     const done = await client.workflow.start('greeting', { taskQueue: 'persist', workflowId: 'persisted-done', args: ['before'] });
     const counter = await client.workflow.start('counter', { taskQueue: 'persist', workflowId: 'persisted-counter', args: [1] });
     const sleeper = await client.workflow.start('sleeper', { taskQueue: 'persist', workflowId: 'persisted-sleeper', args: [1500] });
@@ -39,7 +28,7 @@ test('workflows survive a restart: state, history, signals, timers and completed
     return { sleeperRun: sleeper.firstExecutionRunId, historyLength: (await counter.fetchHistory()).events!.length };
   });
 
-  await withServer(async (server, client) => {
+  await withServer(dbFile, async (server, client) => {
     const counter = client.workflow.getHandle('persisted-counter');
     expect((await counter.fetchHistory()).events!.length).toBeGreaterThanOrEqual(before.historyLength);
     expect(await client.workflow.getHandle('persisted-done').result()).toBe('hello, before');
