@@ -6,9 +6,10 @@
 // re-armed from its start; the next attempt uses the new options. Activities are selected by id,
 // by type or all (`match_all`).
 import { selected, withdraw } from './activity-select.js';
-import { fillActivityTimeouts } from './activity-rules.js';
+import { type ActivityTimeouts, fillActivityTimeouts, fillRetryPolicy } from './activity-rules.js';
 import { activityOptions, enqueueActivity, rearmTimers } from './activities.js';
 import type { Engine } from './engine.js';
+import { mergePriority, runPriority } from './priority.js';
 import { type Msg, invalidArgument } from './proto.js';
 import type { ActivityState, Run } from './types.js';
 
@@ -57,12 +58,17 @@ function merge(current: Msg, from: Msg | undefined, paths: Set<string>): Msg {
 }
 
 /** Puts options on the activity; what waits in a queue moves, a running attempt's timers follow. */
-function apply(engine: Engine, run: Run, a: ActivityState, options: Msg): Msg {
+/** The options' timeouts filled in and checked as a ScheduleActivityTask command's; throws INVALID_ARGUMENT. */
+function checked(run: Run, options: Msg): ActivityTimeouts {
   const timeouts = fillActivityTimeouts(options, run.runTimeoutMs);
   if (typeof timeouts === 'string') throw invalidArgument(timeouts);
-  Object.assign(a, timeouts);
+  return timeouts;
+}
+
+function apply(engine: Engine, run: Run, a: ActivityState, options: Msg): Msg {
+  Object.assign(a, checked(run, options));
   a.taskQueue = options.taskQueue?.name || a.taskQueue;
-  a.retryPolicy = options.retryPolicy ?? a.retryPolicy;
+  a.retryPolicy = fillRetryPolicy(options.retryPolicy ?? a.retryPolicy);
   a.priority = options.priority;
   if (a.state === 'scheduled') {
     // off its old queue, onto its (new) one, with the new schedule-to-start and deadline
@@ -81,7 +87,8 @@ function apply(engine: Engine, run: Run, a: ActivityState, options: Msg): Msg {
 export function restoreOriginal(engine: Engine, run: Run, a: ActivityState): Msg {
   const scheduled = run.history[a.scheduledEventId - 1]?.activityTaskScheduledEventAttributes;
   if (!scheduled) throw invalidArgument('ActivityTaskScheduledEvent is invalid');
-  return apply(engine, run, a, { ...scheduled, taskQueue: { name: scheduled.taskQueue?.name } });
+  // the priority as it was worked out at schedule time: its own over the workflow's, field by field
+  return apply(engine, run, a, { ...scheduled, taskQueue: { name: scheduled.taskQueue?.name }, priority: mergePriority(scheduled.priority, runPriority(run)) });
 }
 
 export function updateActivityOptions(engine: Engine, req: Msg): Msg {
@@ -96,7 +103,10 @@ export function updateActivityOptions(engine: Engine, req: Msg): Msg {
     if (!req.activityOptions) throw invalidArgument('ActivityOptions are not provided');
     if (!req.updateMask) throw invalidArgument('UpdateMask is not provided');
     const paths = new Set(((req.updateMask.paths ?? []) as string[]).map(camel));
-    for (const a of activities) result = apply(engine, run, a, merge(activityOptions(a), req.activityOptions, paths));
+    // every selected activity's new options are checked before any is changed
+    const planned = activities.map((a) => ({ a, options: merge(activityOptions(a), req.activityOptions, paths) }));
+    for (const { options } of planned) checked(run, options);
+    for (const { a, options } of planned) result = apply(engine, run, a, options);
   }
   engine.onRunChange(run); // no event records it: --db must store the run
   engine.changed();

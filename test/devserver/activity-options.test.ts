@@ -90,3 +90,17 @@ test('ResetActivity with restoreOriginalOptions puts back the scheduled options 
   expect(a!.attempt).toBe(1);
   await handle.terminate();
 });
+
+test('a whole new retry policy gets the defaults filled in, as a schedule command\'s would', async () => {
+  const handle = await conformance.t.env.client.workflow.start('misrouted', { taskQueue, workflowId: id('retry-policy'), args: ['x'] });
+  for (let i = 0; i < 100 && (await pendingOf(handle.workflowId)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  const answer = await svc().updateActivityOptions({
+    namespace: 'default', execution: { workflowId: handle.workflowId }, id: 'misrouted',
+    activityOptions: { retryPolicy: { maximumAttempts: 2 } },
+    updateMask: { paths: ['retry_policy'] },
+  });
+  expect(answer.activityOptions?.retryPolicy?.maximumAttempts).toBe(2);
+  expect(Number(answer.activityOptions?.retryPolicy?.initialInterval?.seconds)).toBe(1);
+  expect(answer.activityOptions?.retryPolicy?.backoffCoefficient).toBe(2);
+  await handle.terminate();
+});
