@@ -159,8 +159,7 @@ function attemptFailed(engine: Engine, run: Run, a: ActivityState, failure: Msg,
     a.nextAttemptTime = a.lastAttemptCompleteTime + decision.delayMs;
     // a paused activity waits for UnpauseActivity / ResetActivity instead of its retry timer
     if (!a.paused) a.timers.push(engine.clock.after(decision.delayMs, () => enqueueActivity(engine, run, a)));
-    engine.onRunChange(run);
-    engine.changed();
+    engine.changed(run);
     return;
   }
   close(engine, run, a, (startedEventId) => {

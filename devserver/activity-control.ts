@@ -41,8 +41,7 @@ export function pauseActivity(engine: Engine, req: Msg): Msg {
     // a running attempt is left to finish; it learns of the pause from its next heartbeat
     if (a.state !== 'started') withdraw(engine, a);
   }
-  engine.onRunChange(run); // no event records it: --db must store the run
-  engine.changed();
+  engine.changed(run); // no event records it
   return {};
 }
 
@@ -56,8 +55,7 @@ export function unpauseActivity(engine: Engine, req: Msg): Msg {
     if (req.resetHeartbeat) clearHeartbeat(a);
     if (a.state !== 'started') redispatch(engine, run, a, req.jitter);
   }
-  engine.onRunChange(run); // no event records it: --db must store the run
-  engine.changed();
+  engine.changed(run); // no event records it
   return {};
 }
 
@@ -77,8 +75,7 @@ export function resetActivity(engine: Engine, req: Msg): Msg {
     a.pauseInfo = undefined;
     redispatch(engine, run, a, req.jitter);
   }
-  engine.onRunChange(run); // no event records it: --db must store the run
-  engine.changed();
+  engine.changed(run); // no event records it
   return {};
 }
 

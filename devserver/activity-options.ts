@@ -108,7 +108,6 @@ export function updateActivityOptions(engine: Engine, req: Msg): Msg {
     for (const { options } of planned) checked(run, options);
     for (const { a, options } of planned) result = apply(engine, run, a, options);
   }
-  engine.onRunChange(run); // no event records it: --db must store the run
-  engine.changed();
+  engine.changed(run); // no event records it
   return { activityOptions: result };
 }

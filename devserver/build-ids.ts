@@ -11,6 +11,8 @@ const UNVERSIONED = 'unversioned';
 
 /** Records the build ids of a completed workflow task on its run. */
 export function recordBuildIds(run: Run, stamp: Msg | undefined): void {
+  // every workflow task completes through here: without a stamp, once set it stays as it is
+  if (!stamp?.buildId && run.searchAttributes[BUILD_IDS]) return;
   const values = [UNVERSIONED];
   if (stamp?.buildId && !stamp.useVersioning) values.push(`${UNVERSIONED}:${escape(String(stamp.buildId))}`);
   const current = run.searchAttributes[BUILD_IDS];

@@ -106,7 +106,9 @@ export class Engine {
     for (const name of opts.namespaces ?? ['default']) this.registerNamespace(name);
   }
 
-  changed(): void {
+  /** After any state change; `run`: its stored state changed without an event (--db must write it). */
+  changed(run?: Run): void {
+    if (run) this.onRunChange(run);
     this.clock.poke();
     this.onChange();
   }

@@ -11,11 +11,15 @@ const secs = (seconds: number) => google.protobuf.Duration.fromObject({ seconds 
 const svc = () => conformance.t.env.connection.workflowService;
 const pendingOf = async (workflowId: string) =>
   (await svc().describeWorkflowExecution({ namespace: 'default', execution: { workflowId } })).pendingActivities ?? [];
+/** Waits until the workflow's first task has scheduled its activity. */
+async function scheduled(workflowId: string): Promise<void> {
+  for (let i = 0; i < 100 && (await pendingOf(workflowId)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+}
 
 test('moving a misrouted activity to the worker\'s task queue lets the workflow complete', async () => {
   const handle = await conformance.t.env.client.workflow.start('misrouted', { taskQueue, workflowId: id('move'), args: ['moved'] });
   // wait for the activity to be scheduled (the workflow task has to run first)
-  for (let i = 0; i < 100 && (await pendingOf(handle.workflowId)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await scheduled(handle.workflowId);
   const [before] = await pendingOf(handle.workflowId);
   expect(before?.activityOptions?.taskQueue?.name).toBe('nobody-polls-this');
   const answer = await svc().updateActivityOptions({
@@ -33,7 +37,7 @@ test('moving a misrouted activity to the worker\'s task queue lets the workflow 
 
 test('restore_original puts back the options the activity was scheduled with; fields not in the mask stay', async () => {
   const handle = await conformance.t.env.client.workflow.start('misrouted', { taskQueue, workflowId: id('restore'), args: ['x'] });
-  for (let i = 0; i < 100 && (await pendingOf(handle.workflowId)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await scheduled(handle.workflowId);
   const execution = { workflowId: handle.workflowId };
   await svc().updateActivityOptions({
     namespace: 'default', execution, id: 'misrouted',
@@ -55,7 +59,7 @@ test('restore_original puts back the options the activity was scheduled with; fi
 
 test('bad requests are refused with the field named, and change nothing', async () => {
   const handle = await conformance.t.env.client.workflow.start('misrouted', { taskQueue, workflowId: id('bad'), args: ['x'] });
-  for (let i = 0; i < 100 && (await pendingOf(handle.workflowId)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await scheduled(handle.workflowId);
   const execution = { workflowId: handle.workflowId };
   await expect(svc().updateActivityOptions({ namespace: 'default', execution, id: 'misrouted', activityOptions: { heartbeatTimeout: secs(5) } }))
     .rejects.toMatchObject({ code: 3, details: 'UpdateMask is not provided' });
@@ -75,7 +79,7 @@ test('bad requests are refused with the field named, and change nothing', async 
 
 test('ResetActivity with restoreOriginalOptions puts back the scheduled options as well as attempt 1', async () => {
   const handle = await conformance.t.env.client.workflow.start('misrouted', { taskQueue, workflowId: id('reset-restore'), args: ['x'] });
-  for (let i = 0; i < 100 && (await pendingOf(handle.workflowId)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await scheduled(handle.workflowId);
   const execution = { workflowId: handle.workflowId };
   await svc().updateActivityOptions({
     namespace: 'default', execution, id: 'misrouted',
@@ -93,7 +97,7 @@ test('ResetActivity with restoreOriginalOptions puts back the scheduled options 
 
 test('a whole new retry policy gets the defaults filled in, as a schedule command\'s would', async () => {
   const handle = await conformance.t.env.client.workflow.start('misrouted', { taskQueue, workflowId: id('retry-policy'), args: ['x'] });
-  for (let i = 0; i < 100 && (await pendingOf(handle.workflowId)).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await scheduled(handle.workflowId);
   const answer = await svc().updateActivityOptions({
     namespace: 'default', execution: { workflowId: handle.workflowId }, id: 'misrouted',
     activityOptions: { retryPolicy: { maximumAttempts: 2 } },
