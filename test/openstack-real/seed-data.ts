@@ -143,11 +143,14 @@ export async function seedProject(api: AdminApi, fx: Fixtures, projectId: string
   const objects = ['results.csv', 'runs/run-1.log'];
   await api.ok('object-store', 'PUT', `/${container}`, { project });
   for (const o of objects) await api.ok('object-store', 'PUT', `/${container}/${o}`, { project, raw: `data of ${o}\n`, headers: { 'content-type': 'text/plain' } });
-  // The account listing's counts come from Swift's container-updater (every 2 s here, minutes on a
-  // real cloud): wait until it shows the objects, so what the tests list is what was seeded.
-  await api.until(`Swift account listing of ${container}`, async () =>
-    ((await api.ok('object-store', 'GET', '/?format=json', { project })) as { name: string; count: number }[]).find((c) => c.name === container)?.count,
-  (n) => n === objects.length, 60_000);
+  // The account listing's counts come from Swift's updaters (every 2 s here, minutes on a real
+  // cloud): wait until it shows the objects, so what the tests list is what was seeded. The
+  // container's own count is read alongside, so a timeout says which of the two updates is behind.
+  await api.until(`Swift account listing of ${container} (account count, container count)`, async () => {
+    const listed = ((await api.ok('object-store', 'GET', '/?format=json', { project })) as { name: string; count: number }[]).find((c) => c.name === container);
+    const own = (await api.req('object-store', 'HEAD', `/${container}`, { project })).headers.get('x-container-object-count');
+    return [listed?.count ?? null, own === null ? null : Number(own)];
+  }, ([n]) => n === objects.length, 180_000);
 
   return {
     projectId, servers: { active, stopped, shelved }, volumeId, snapshotId, images, networkId, subnetId, routerId, portId, floatingIpId,
