@@ -4,9 +4,8 @@
 // again for each response. Protobuf allows a message field to be written after the others, so
 // the response is its other fields, encoded as usual, followed by the `history` field built from
 // the stored bytes: the same message the worker and client decode.
-import type * as grpc from '@grpc/grpc-js';
 import { encodePlain, writePlain } from './plain-encoder.js';
-import { type Msg, root, type } from './proto.js';
+import { type MethodCodec, type Msg, type } from './proto.js';
 
 const HISTORY = '.temporal.api.history.v1.History';
 const bytesOf = new WeakMap<object, Uint8Array>();
@@ -48,13 +47,10 @@ export function historySplicingSerializer(typeName: string): ((obj: Msg) => Buff
   };
 }
 
-/** Gives the methods of `serviceName` whose response carries a history the splicing serializer. */
-export function spliceHistoryBytes(definition: grpc.ServiceDefinition, serviceName: string): void {
-  for (const method of Object.values(root.lookupService(serviceName).methods)) {
-    const def = definition[method.name] as grpc.MethodDefinition<Msg, Msg> | undefined;
-    method.resolve();
-    const responseType = method.resolvedResponseType?.fullName.replace(/^\./, '');
-    const serialize = responseType ? historySplicingSerializer(responseType) : undefined;
-    if (serialize && def) def.responseSerialize = serialize;
+/** Gives the methods whose response carries a history the splicing serializer. */
+export function spliceHistoryBytes(methods: MethodCodec[]): void {
+  for (const method of methods) {
+    const serialize = historySplicingSerializer(method.responseType);
+    if (serialize) method.encodeResponse = serialize;
   }
 }

@@ -1,9 +1,8 @@
 // The embedded Temporal server: in-process from code, or as bin/stratus-temporal.
-import * as grpc from '@grpc/grpc-js';
 import { Engine } from './engine.js';
 import { addService, operatorServiceHandlers, testServiceHandlers, workflowServiceHandlers } from './service.js';
 import { attachPersistence, type Persistence } from './persistence.js';
-import { SERVER_OPTIONS, useOneShotInflate } from './grpc-tuning.js';
+import { GrpcServer } from './grpc-server.js';
 
 export interface EmbeddedServerOptions {
   /** 0 = ephemeral; default 7233 */
@@ -43,16 +42,20 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
   let persistence: Persistence | undefined;
   if (opts.dbFile) persistence = attachPersistence(engine, opts.dbFile);
 
-  useOneShotInflate();
-  const server = new grpc.Server(SERVER_OPTIONS);
+  const server = new GrpcServer({ maxReceiveMessageLength: 128 * 1024 * 1024, maxSendMessageLength: 128 * 1024 * 1024 });
   const log = engine.log;
   addService(server, 'temporal.api.workflowservice.v1.WorkflowService', workflowServiceHandlers(engine), log);
   addService(server, 'temporal.api.operatorservice.v1.OperatorService', operatorServiceHandlers(engine), log);
   if (opts.timeSkipping) addService(server, 'temporal.api.testservice.v1.TestService', testServiceHandlers(engine), log);
 
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host}:${opts.port ?? 7233}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
-  });
+  let port: number;
+  try {
+    port = await server.listen(host, opts.port ?? 7233);
+  } catch (err) {
+    persistence?.stop();
+    engine.shutdown();
+    throw err;
+  }
   let closed = false;
   return {
     address: `${host}:${port}`,
@@ -64,16 +67,7 @@ export async function startEmbeddedServer(opts: EmbeddedServerOptions = {}): Pro
       await persistence?.flush();
       persistence?.stop();
       engine.shutdown();
-      await new Promise<void>((resolve) => {
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
+      await server.close(2000);
     },
   };
 }

@@ -82,7 +82,13 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const started = Date.now();
-  const server = await startEmbeddedServer(opts);
+  let server: Awaited<ReturnType<typeof startEmbeddedServer>>;
+  try {
+    server = await startEmbeddedServer(opts);
+  } catch (err) {
+    process.stderr.write(`stratus-temporal: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   process.stdout.write(
     `stratus-temporal listening on ${server.address} (${opts.timeSkipping ? 'time-skipping test server' : 'dev server'}${opts.dbFile ? `, state in ${opts.dbFile}` : ''}) in ${Date.now() - started} ms\n`,
   );

@@ -1,10 +1,11 @@
 // gRPC service definitions built from the protobufjs root that @temporalio/proto ships, so the
 // server speaks exactly the API the SDK was compiled against (no vendored .proto files).
-import * as grpc from '@grpc/grpc-js';
 import { createRequire } from 'node:module';
 import type * as protobuf from 'protobufjs';
 import { decodePlain } from './plain-decoder.js';
 import { encodePlain } from './plain-encoder.js';
+import type { CallContext, CallError } from './grpc-server.js';
+import { Status } from './status.js';
 
 const require = createRequire(import.meta.url);
 const jsonModule = require('@temporalio/proto/protos/json-module.js') as { default?: protobuf.Root } & protobuf.Root;
@@ -48,45 +49,49 @@ export function unpackAny(any: Msg | undefined): { typeName: string; value: Msg 
   return { typeName, value: decode(typeName, any!.value as Uint8Array) };
 }
 
-/** Marks a request whose bytes did not decode (see serviceDefinition). */
+/** Marks a request whose bytes did not decode (see serviceMethods). */
 export const DECODE_ERROR = Symbol('decodeError');
 
-export type Handler = (request: Msg, call: grpc.ServerUnaryCall<Msg, Msg>) => Promise<Msg> | Msg;
+export type Handler = (request: Msg, call: CallContext) => Promise<Msg> | Msg;
 
-/** Builds a grpc-js service definition for a fully-qualified service name from the root. */
-export function serviceDefinition(serviceName: string): { definition: grpc.ServiceDefinition; methods: string[] } {
-  const service = root.lookupService(serviceName);
-  const definition: Record<string, grpc.MethodDefinition<Msg, Msg>> = {};
-  const methods: string[] = [];
-  for (const method of Object.values(service.methods)) {
+/** One method of a service: its path on the wire and how its request and response are coded. */
+export interface MethodCodec {
+  name: string;
+  path: string;
+  requestType: string;
+  responseType: string;
+  decodeRequest(bytes: Buffer): Msg;
+  encodeResponse(response: Msg): Buffer;
+}
+
+/** The methods of a fully-qualified service name from the root. */
+export function serviceMethods(serviceName: string): MethodCodec[] {
+  return Object.values(root.lookupService(serviceName).methods).map((method) => {
     method.resolve();
-    const reqType = method.resolvedRequestType!.fullName.replace(/^\./, '');
-    const resType = method.resolvedResponseType!.fullName.replace(/^\./, '');
-    methods.push(method.name);
-    definition[method.name] = {
+    const requestType = method.resolvedRequestType!.fullName.replace(/^\./, '');
+    const responseType = method.resolvedResponseType!.fullName.replace(/^\./, '');
+    return {
+      name: method.name,
       path: `/${serviceName}/${method.name}`,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (obj: Msg) => encode(reqType, obj),
-      requestDeserialize: (buf: Buffer) => {
+      requestType,
+      responseType,
+      decodeRequest: (buf: Buffer) => {
         try {
-          return decode(reqType, buf);
+          return decode(requestType, buf);
         } catch (err) {
           // answered INVALID_ARGUMENT by the handler wrapper, as the real server does
-          return { [DECODE_ERROR]: `${method.name}: the request could not be decoded as ${reqType}: ${(err as Error).message}` };
+          return { [DECODE_ERROR]: `${method.name}: the request could not be decoded as ${requestType}: ${(err as Error).message}` };
         }
       },
-      responseSerialize: (obj: Msg) => encode(resType, obj),
-      responseDeserialize: (buf: Buffer) => decode(resType, buf),
+      encodeResponse: (obj: Msg) => encode(responseType, obj),
     };
-  }
-  return { definition: definition as grpc.ServiceDefinition, methods };
+  });
 }
 
 /** An error carrying a gRPC status code and, optionally, a typed `google.rpc.Status` detail. */
 export class GrpcError extends Error {
   constructor(
-    readonly code: grpc.status,
+    readonly code: Status,
     message: string,
     readonly detail?: { typeName: string; value: Msg },
   ) {
@@ -94,26 +99,20 @@ export class GrpcError extends Error {
     this.name = 'GrpcError';
   }
 
-  toServiceError(): Partial<grpc.StatusObject> & { code: grpc.status; details: string; metadata: grpc.Metadata } {
-    const metadata = new grpc.Metadata();
-    if (this.detail) {
-      const status = {
-        code: this.code,
-        message: this.message,
-        details: [packAny(this.detail.typeName, this.detail.value)],
-      };
-      metadata.set('grpc-status-details-bin', encode('google.rpc.Status', status));
-    }
-    return { code: this.code, details: this.message, metadata };
+  toCallError(): CallError {
+    const statusDetails = this.detail
+      ? encode('google.rpc.Status', { code: this.code, message: this.message, details: [packAny(this.detail.typeName, this.detail.value)] })
+      : undefined;
+    return { code: this.code, details: this.message, statusDetails };
   }
 }
 
-export const notFound = (message: string, detail?: GrpcError['detail']) => new GrpcError(grpc.status.NOT_FOUND, message, detail);
-export const invalidArgument = (message: string) => new GrpcError(grpc.status.INVALID_ARGUMENT, message);
-export const alreadyExists = (message: string, detail?: GrpcError['detail']) => new GrpcError(grpc.status.ALREADY_EXISTS, message, detail);
-export const failedPrecondition = (message: string) => new GrpcError(grpc.status.FAILED_PRECONDITION, message);
+export const notFound = (message: string, detail?: GrpcError['detail']) => new GrpcError(Status.NOT_FOUND, message, detail);
+export const invalidArgument = (message: string) => new GrpcError(Status.INVALID_ARGUMENT, message);
+export const alreadyExists = (message: string, detail?: GrpcError['detail']) => new GrpcError(Status.ALREADY_EXISTS, message, detail);
+export const failedPrecondition = (message: string) => new GrpcError(Status.FAILED_PRECONDITION, message);
 export const unimplemented = (method: string) =>
-  new GrpcError(grpc.status.UNIMPLEMENTED, `${method} is not implemented by the stratus embedded Temporal server`);
+  new GrpcError(Status.UNIMPLEMENTED, `${method} is not implemented by the stratus embedded Temporal server`);
 
 /** Timestamp / Duration helpers (milliseconds <-> {seconds, nanos}). */
 export function ts(ms: number): Msg {

@@ -1,6 +1,5 @@
 // gRPC handlers: WorkflowService, OperatorService and TestService over the engine. Anything not
 // implemented answers UNIMPLEMENTED with the method's name (never a hang).
-import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import {
   describePendingActivity,
@@ -18,7 +17,9 @@ import { updateActivityOptions } from './activity-options.js';
 import { checkUpdateRequest, encodeUpdateRequest } from './updates.js';
 import { respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './workflow-tasks.js';
 import { type Engine, decodeToken } from './engine.js';
-import { DECODE_ERROR, GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceDefinition, ts, durationToMs, unimplemented } from './proto.js';
+import { DECODE_ERROR, GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceMethods, ts, durationToMs, unimplemented } from './proto.js';
+import type { CallContext, CallError, GrpcServer } from './grpc-server.js';
+import { Status } from './status.js';
 import { spliceHistoryBytes } from './event-bytes.js';
 import { failingOperation } from './multi-operation.js';
 import { runPriority } from './priority.js';
@@ -31,7 +32,7 @@ export const SERVER_VERSION = '1.27.0+stratus';
 
 export function workflowServiceHandlers(engine: Engine): Record<string, Handler> {
   const ns = (req: Msg) => engine.namespace(req.namespace).name;
-  const onCancel = (call: grpc.ServerUnaryCall<Msg, Msg>) => (cancel: () => void) => call.on('cancelled', cancel);
+  const onCancel = (call: CallContext) => (cancel: () => void) => call.on('cancelled', cancel);
 
   return {
     GetSystemInfo: () => ({
@@ -58,7 +59,7 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
     ListNamespaces: () => ({ namespaces: [...engine.namespaces.values()].map(describeNamespace) }),
     RegisterNamespace: (req) => {
       if (!req.namespace) throw invalidArgument('Namespace name is not set on request.');
-      if (engine.namespaces.has(req.namespace)) throw new GrpcError(grpc.status.ALREADY_EXISTS, 'Namespace already exists.');
+      if (engine.namespaces.has(req.namespace)) throw new GrpcError(Status.ALREADY_EXISTS, 'Namespace already exists.');
       engine.registerNamespace(req.namespace, durationToMs(req.workflowExecutionRetentionPeriod) ?? 86_400_000, req.description);
       return {};
     },
@@ -442,37 +443,28 @@ export function testServiceHandlers(engine: Engine): Record<string, Handler> {
 }
 
 /** Adds a service to the server; methods without a handler answer UNIMPLEMENTED by name. */
-export function addService(server: grpc.Server, serviceName: string, handlers: Record<string, Handler>, log: (m: string) => void): void {
-  const { definition, methods } = serviceDefinition(serviceName);
-  spliceHistoryBytes(definition, serviceName);
-  const impl: grpc.UntypedServiceImplementation = {};
+export function addService(server: GrpcServer, serviceName: string, handlers: Record<string, Handler>, log: (m: string) => void): void {
+  const methods = serviceMethods(serviceName);
+  spliceHistoryBytes(methods);
   for (const method of methods) {
-    const handler = handlers[method];
-    impl[method] = (call: grpc.ServerUnaryCall<Msg, Msg>, callback: grpc.sendUnaryData<Msg>) => {
-      if (!handler) {
-        callback(unimplemented(`${serviceName.split('.').pop()}.${method}`).toServiceError());
-        return;
-      }
-      const decodeError = (call.request as Record<symbol, string> | undefined)?.[DECODE_ERROR];
-      if (decodeError) {
-        callback(invalidArgument(decodeError).toServiceError());
-        return;
-      }
-      Promise.resolve()
-        .then(() => handler(call.request, call))
-        .then(
-          (response) => callback(null, response),
-          (err: unknown) => {
-            if (err instanceof GrpcError) {
-              callback(err.toServiceError());
-            } else {
-              const id = randomUUID();
-              log(`internal error in ${method} (${id}): ${(err as Error)?.stack ?? String(err)}`);
-              callback({ code: grpc.status.INTERNAL, details: `internal error ${id}: ${(err as Error)?.message ?? String(err)}` });
-            }
-          },
-        );
-    };
+    const handler = handlers[method.name];
+    const unimplementedError = unimplemented(`${serviceName.split('.').pop()}.${method.name}`).toCallError();
+    server.add(method.path, {
+      decode: method.decodeRequest,
+      encode: method.encodeResponse as (response: unknown) => Buffer,
+      handle: async (request, call) => {
+        if (!handler) throw unimplementedError;
+        const decodeError = (request as Record<symbol, string>)[DECODE_ERROR];
+        if (decodeError) throw invalidArgument(decodeError).toCallError();
+        try {
+          return await handler(request as Msg, call);
+        } catch (err) {
+          if (err instanceof GrpcError) throw err.toCallError();
+          const id = randomUUID();
+          log(`internal error in ${method.name} (${id}): ${(err as Error)?.stack ?? String(err)}`);
+          throw { code: Status.INTERNAL, details: `internal error ${id}: ${(err as Error)?.message ?? String(err)}` } satisfies CallError;
+        }
+      },
+    });
   }
-  server.addService(definition, impl);
 }
