@@ -281,7 +281,6 @@ export function timeoutMs(value: string): number | undefined {
 
 /** The gRPC spec's percent-encoding of `grpc-message`: bytes outside 0x20–0x7E, and '%'. */
 export function percentEncode(message: string): string {
-  // eslint-disable-next-line no-control-regex
   if (!/[^\x20-\x24\x26-\x7e]/.test(message)) return message;
   let out = '';
   for (const byte of Buffer.from(message, 'utf8')) {
