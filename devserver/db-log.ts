@@ -1,17 +1,20 @@
 // The --db file: an append-only log of NDJSON records behind a version header. Each record is
-// the whole current state of one thing (a run, a namespace, the search attribute registry) under
-// a key; on reading, the last record of each key wins. Appends are grouped (one write + one fsync
+// the current state of one thing under a key (a run without its history, a piece of a run's
+// history, a namespace, the search attribute registry); on reading, the last record of each key
+// wins. Appends are grouped (one write + one fsync
 // per commit); when the file holds more than twice its live records it is rewritten with only
 // them (temp file in the same directory, fsync, rename, fsync of the directory).
 import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
+/** Versions this stratus reads: 2 kept each run's whole history in its run record (rewritten as 3 on open). */
+const READABLE_VERSIONS = [2, 3];
 const HEADER_KEY = 'stratusDevDb';
 
 /** One line of the log: `t` is the record's kind, `k` its key (last one wins). */
 export interface DbRecord {
-  t: 'run' | 'ns' | 'sa';
+  t: 'run' | 'ev' | 'ns' | 'sa';
   k: string;
   [field: string]: unknown;
 }
@@ -30,6 +33,8 @@ export interface LoadedLog {
   legacySnapshot?: unknown;
   /** a torn last line was dropped */
   torn: boolean;
+  /** the version in the file's header (0 for a legacy snapshot) */
+  version: number;
 }
 
 export class DbFileError extends Error {
@@ -57,11 +62,11 @@ export function readLog(file: string, warn: (msg: string) => void): LoadedLog {
   }
   const h = header as Record<string, unknown>;
   if (!(HEADER_KEY in h)) {
-    if (h.version === 1 && Array.isArray(h.runs)) return { records, sizes, liveBytes: 0, fileBytes: 0, legacySnapshot: header, torn: false };
+    if (h.version === 1 && Array.isArray(h.runs)) return { records, sizes, liveBytes: 0, fileBytes: 0, legacySnapshot: header, torn: false, version: 0 };
     throw new DbFileError(file, `it is not a stratus db (its first line is not a {"${HEADER_KEY}":${DB_VERSION}} header); ${whatToDo}`);
   }
-  if (h[HEADER_KEY] !== DB_VERSION) {
-    throw new DbFileError(file, `db version ${JSON.stringify(h[HEADER_KEY])} is not supported (this stratus reads version ${DB_VERSION}); use the stratus that wrote it, or ${whatToDo}`);
+  if (!READABLE_VERSIONS.includes(h[HEADER_KEY] as number)) {
+    throw new DbFileError(file, `db version ${JSON.stringify(h[HEADER_KEY])} is not supported (this stratus reads versions ${READABLE_VERSIONS.join(' and ')}); use the stratus that wrote it, or ${whatToDo}`);
   }
   let pos = firstEnd < 0 ? text.length : firstEnd + 1;
   let keptBytes = Buffer.byteLength(text.slice(0, pos));
@@ -95,7 +100,7 @@ export function readLog(file: string, warn: (msg: string) => void): LoadedLog {
   }
   let liveBytes = liveHeader;
   for (const n of sizes.values()) liveBytes += n;
-  return { records, sizes, liveBytes, fileBytes: keptBytes, torn };
+  return { records, sizes, liveBytes, fileBytes: keptBytes, torn, version: h[HEADER_KEY] as number };
 }
 
 function parseLine(line: string): unknown {

@@ -2,15 +2,18 @@
 // dirty wherever its stored state changes (every event through pushEvent, and the changes that
 // write none: an activity started, retried or heartbeating, an update admitted or rejected, a
 // workflow task kept off history); the dirty runs of a short window are appended as one write and
-// one fsync, each as its whole record, so a closed run that does not change is never rewritten.
+// one fsync. A run is two kinds of record: its state without the history (small, rewritten on each
+// change) and pieces of its history, each holding the events written since the run's last record,
+// so a change costs what changed, not the length of the history, and a closed run that does not
+// change is never rewritten.
 // Namespaces and the search attribute registry are their own records, written when they differ.
 // On start the log is read (last record per key wins), the runs restored and resumed
 // (persist-runs.ts), and the file compacted if most of it is replaced records.
 import { existsSync } from 'node:fs';
-import { AppendLog, type DbRecord, type LoadedLog, readLog } from './db-log.js';
+import { AppendLog, DB_VERSION, type DbRecord, DbFileError, type LoadedLog, readLog } from './db-log.js';
 import type { Engine, Namespace } from './engine.js';
 import { type SavedRun, handBackStartedTasks, restoreRuns, saveRun } from './persist-runs.js';
-import type { Run } from './types.js';
+import type { HistoryEvent, Run } from './types.js';
 
 /** How long changes gather before they are written together. */
 const GROUP_COMMIT_MS = 100;
@@ -34,7 +37,55 @@ export interface PersistenceStats {
   compactions: number;
 }
 
-const runRecord = (run: Run): DbRecord => ({ t: 'run', k: `run:${run.runId}`, run: saveRun(run) });
+/**
+ * What the log holds of a run's history: `count` events, the last of them `last`, in pieces of
+ * generation `epoch`. A history that is not the one recorded plus new events (never, as history
+ * is append-only, but a failed write leaves the log behind) is written whole in a new generation,
+ * and the pieces of older generations are ignored (and dropped by the next compaction).
+ */
+interface Written {
+  count: number;
+  last: HistoryEvent | undefined;
+  epoch: number;
+}
+
+/** The records of a run's change: the new piece of its history (if any), then its state. */
+function runRecords(run: Run, written: Map<string, Written>, whole: boolean): DbRecord[] {
+  const history = run.history;
+  let w = written.get(run.runId);
+  const extends_ = !!w && w.count >= 0 && history.length >= w.count && (w.count === 0 || history[w.count - 1] === w.last);
+  if (!w) written.set(run.runId, (w = { count: 0, last: undefined, epoch: 0 }));
+  else if (!extends_) w.epoch++;
+  const from = extends_ && !whole ? w.count : 0;
+  const records: DbRecord[] = [];
+  // the piece first: a write torn after it leaves the previous state record, which ignores it
+  if (history.length > from) {
+    records.push({ t: 'ev', k: `ev:${run.runId}:${from}`, run: run.runId, epoch: w.epoch, from, events: history.slice(from) });
+  }
+  const { history: _h, ...state } = saveRun(run);
+  records.push({ t: 'run', k: `run:${run.runId}`, run: state, historyLength: history.length, epoch: w.epoch });
+  w.count = history.length;
+  w.last = history[history.length - 1];
+  return records;
+}
+
+/** A run's history from its pieces of generation `epoch`, `count` events long. */
+function historyOf(file: string, runId: string, pieces: DbRecord[] | undefined, epoch: number, count: number): HistoryEvent[] {
+  const history: HistoryEvent[] = [];
+  const mine = (pieces ?? []).filter((p) => p.epoch === epoch).sort((a, b) => (a.from as number) - (b.from as number));
+  for (const p of mine) {
+    const from = p.from as number;
+    if (from > history.length) break;
+    history.length = from;
+    for (const e of p.events as HistoryEvent[]) history.push(e);
+  }
+  if (history.length < count) {
+    throw new DbFileError(file, `the history of run ${runId} is incomplete (${history.length} of ${count} events); restore the file from a backup or move it away (or pass another --db FILE) to start with an empty db`);
+  }
+  history.length = count;
+  return history;
+}
+
 const nsRecord = (ns: Namespace): DbRecord => ({ t: 'ns', k: `ns:${ns.name}`, ns });
 const saRecord = (engine: Engine): DbRecord => ({ t: 'sa', k: 'sa', custom: Object.fromEntries(engine.searchAttributes.custom) });
 
@@ -42,14 +93,14 @@ function globalRecords(engine: Engine): DbRecord[] {
   return [...[...engine.namespaces.values()].map(nsRecord), saRecord(engine)];
 }
 
-/** Every live record of the engine, as a compaction writes them. */
-function* liveRecords(engine: Engine): Iterable<DbRecord> {
+/** Every live record of the engine, as a compaction writes them (each history in one piece). */
+function* liveRecords(engine: Engine, written: Map<string, Written>): Iterable<DbRecord> {
   yield* globalRecords(engine);
-  for (const run of engine.runsById.values()) yield runRecord(run);
+  for (const run of engine.runsById.values()) yield* runRecords(run, written, true);
 }
 
 /** Puts the records read from the log into the engine; returns the number of runs. */
-function restore(engine: Engine, loaded: LoadedLog): number {
+function restore(engine: Engine, file: string, loaded: LoadedLog, written: Map<string, Written>): number {
   const legacy = loaded.legacySnapshot as { namespaces: Namespace[]; searchAttributes: Record<string, string>; runs: SavedRun[] } | undefined;
   const runs: SavedRun[] = legacy ? legacy.runs : [];
   const restoreSearchAttributes = (custom: Record<string, string>) => {
@@ -60,10 +111,25 @@ function restore(engine: Engine, loaded: LoadedLog): number {
     for (const ns of legacy.namespaces) engine.namespaces.set(ns.name, ns);
     restoreSearchAttributes(legacy.searchAttributes);
   }
+  const pieces = new Map<string, DbRecord[]>();
+  for (const rec of loaded.records.values()) {
+    if (rec.t !== 'ev') continue;
+    const list = pieces.get(rec.run as string);
+    if (list) list.push(rec);
+    else pieces.set(rec.run as string, [rec]);
+  }
   for (const rec of loaded.records.values()) {
     if (rec.t === 'ns') engine.namespaces.set((rec.ns as Namespace).name, rec.ns as Namespace);
     else if (rec.t === 'sa') restoreSearchAttributes(rec.custom as Record<string, string>);
-    else if (rec.t === 'run') runs.push(rec.run as SavedRun);
+    else if (rec.t === 'run') {
+      const saved = rec.run as SavedRun;
+      // version 2 kept the whole history in the run record
+      const epoch = typeof rec.epoch === 'number' ? rec.epoch : 0;
+      if (!Array.isArray(saved.history)) saved.history = historyOf(file, saved.runId, pieces.get(saved.runId), epoch, rec.historyLength as number);
+      // what the log holds, before resuming the open runs writes anything
+      written.set(saved.runId, { count: saved.history.length, last: saved.history[saved.history.length - 1], epoch });
+      runs.push(saved);
+    }
   }
   return restoreRuns(engine, runs);
 }
@@ -71,6 +137,7 @@ function restore(engine: Engine, loaded: LoadedLog): number {
 export function attachPersistence(engine: Engine, file: string, stats?: PersistenceStats): Persistence {
   engine.persistent = true;
   const dirty = new Set<Run>();
+  const written = new Map<string, Written>();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let opened = false;
@@ -95,7 +162,7 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
   let loaded: LoadedLog | undefined;
   if (existsSync(file)) {
     loaded = readLog(file, (msg) => engine.log(`warning: ${msg}`));
-    const n = restore(engine, loaded);
+    const n = restore(engine, file, loaded, written);
     engine.log(`restored ${n} workflow runs from ${file}${loaded.legacySnapshot ? ' (a version 1 snapshot, now rewritten as a log)' : ''}`);
   }
   const lastGlobal = new Map<string, string>();
@@ -109,7 +176,7 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
     dirty.clear();
     lastGlobal.clear();
     for (const rec of globalRecords(engine)) lastGlobal.set(rec.k, JSON.stringify(rec));
-    open.compact(liveRecords(engine));
+    open.compact(liveRecords(engine, written));
     if (stats) stats.compactions++;
   };
   function commit(): void {
@@ -122,7 +189,7 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
       records.push(rec);
     }
     const runs = [...dirty];
-    for (const run of runs) records.push(runRecord(run));
+    for (const run of runs) records.push(...runRecords(run, written, false));
     dirty.clear();
     let bytes: number;
     try {
@@ -130,7 +197,10 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
     } catch (err) {
       // e.g. a full disk: the server goes on, and the same changes are tried again
       engine.log(`cannot write the state file ${file}: ${(err as Error).message}; retrying in ${RETRY_MS} ms`);
-      for (const run of runs) dirty.add(run);
+      for (const run of runs) {
+        dirty.add(run);
+        written.get(run.runId)!.count = -1; // not in the log: its history is written whole next time
+      }
       for (const rec of records) if (rec.t !== 'run') lastGlobal.delete(rec.k);
       if (!stopped && !timer) timer = setTimeout(commit, RETRY_MS);
       timer?.unref?.();
@@ -143,7 +213,7 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
     }
     if (open.needsCompaction()) compact();
   }
-  if (open.needsCompaction() || loaded?.legacySnapshot) compact();
+  if (open.needsCompaction() || (loaded && loaded.version < DB_VERSION)) compact();
   else commit();
 
   return {

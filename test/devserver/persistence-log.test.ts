@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedServer } from '../../devserver/index.js';
 import { quietRuntime } from '../support/temporal.js';
-import { readDb, recordsPerWorkflow, withServer, withWorker } from './persistence-support.js';
+import { historyInDb, readDb, recordsPerWorkflow, withServer, withWorker } from './persistence-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stratus-dblog-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,15 +30,19 @@ test('the file is a versioned log; only changed runs get a record, closed runs a
   const dbFile = join(dir, 'grow', 'dev.db');
   await seed(dbFile);
   const { header, records } = readDb(dbFile);
-  expect(header.stratusDevDb).toBe(2);
+  expect(header.stratusDevDb).toBe(3);
   expect(records.filter((r) => r.t === 'ns').map((r) => r.k)).toContain('ns:default');
   expect(records.filter((r) => r.t === 'sa')).toHaveLength(1);
   const before = recordsPerWorkflow(dbFile);
   expect([...before.keys()].sort()).toEqual(['count', 'greet-a', 'greet-b', 'greet-c']);
-  // the last record of a run is the whole run
+  // the last record of a run is its state; its history is in the pieces written with each change
   const lastA = records.filter((r) => r.run?.workflowId === 'greet-a').pop()!;
   expect(lastA.run!.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
-  expect(lastA.run!.history.length).toBeGreaterThanOrEqual(11);
+  expect(lastA.run!.history).toBeUndefined();
+  const historyA = historyInDb(records, lastA.run!.runId);
+  expect(historyA).toHaveLength(lastA.historyLength!);
+  expect(historyA.map((e) => e.eventId)).toEqual(historyA.map((_, i) => i + 1));
+  expect(historyA.at(-1)!.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
 
   // a restart, and a signal to the one open run while no worker runs: one record, for that run
   await withServer(dbFile, async (_server, client) => {
@@ -92,14 +96,14 @@ test('a corrupt line before the end is an error naming the file and the line', a
 
 test('an unknown version, or a file that is not a stratus db, is refused with what to do', async () => {
   const future = join(dir, 'future.db');
-  writeFileSync(future, '{"stratusDevDb":3}\n');
+  writeFileSync(future, '{"stratusDevDb":4}\n');
   await expect(startEmbeddedServer({ port: 0, dbFile: future, log: () => undefined })).rejects.toThrow(
-    `cannot read the state file ${future}: db version 3 is not supported (this stratus reads version 2); use the stratus that wrote it, or move it away (or pass another --db FILE) to start with an empty db`,
+    `cannot read the state file ${future}: db version 4 is not supported (this stratus reads versions 2 and 3); use the stratus that wrote it, or move it away (or pass another --db FILE) to start with an empty db`,
   );
   const other = join(dir, 'package.json');
   writeFileSync(other, '{"name":"something else"}\n');
   await expect(startEmbeddedServer({ port: 0, dbFile: other, log: () => undefined })).rejects.toThrow(
-    `cannot read the state file ${other}: it is not a stratus db (its first line is not a {"stratusDevDb":2} header); move it away`,
+    `cannot read the state file ${other}: it is not a stratus db (its first line is not a {"stratusDevDb":3} header); move it away`,
   );
   expect(readFileSync(other, 'utf8')).toBe('{"name":"something else"}\n');
 });
@@ -160,13 +164,68 @@ test('a version-1 snapshot of an earlier stratus is read and rewritten as a log'
     savedAt: new Date().toISOString(),
     namespaces: records.filter((r) => r.t === 'ns').map((r) => r.ns),
     searchAttributes: records.find((r) => r.t === 'sa')!.custom,
-    runs: records.filter((r) => r.t === 'run').map((r) => r.run),
+    runs: records.filter((r) => r.t === 'run').map((r) => ({ ...(r.run as object), history: historyInDb(lines as never, (r.run as { runId: string }).runId) })),
   }));
   const logged: string[] = [];
   await withServer(dbFile, async (_server, client) => {
     expect(await client.workflow.getHandle('greet-a').result()).toBe('hello, a');
   }, (m) => logged.push(m));
   expect(logged.join('\n')).toContain('(a version 1 snapshot, now rewritten as a log)');
-  expect(readDb(dbFile).header.stratusDevDb).toBe(2);
+  expect(readDb(dbFile).header.stratusDevDb).toBe(3);
   expect(Object.fromEntries(recordsPerWorkflow(dbFile))).toEqual({ 'greet-a': 1, 'greet-b': 1, 'greet-c': 1, count: 1 });
+}, 60_000);
+
+test('a change to a run with a long history appends its new events, not the history again', async () => {
+  const dbFile = join(dir, 'long', 'dev.db');
+  await seed(dbFile);
+  const appended: number[] = [];
+  await withServer(dbFile, async (server, client) => {
+    const counter = client.workflow.getHandle('count');
+    for (let i = 0; i < 300; i++) {
+      const size = statSync(dbFile).size;
+      await counter.signal('increment', 1);
+      // each signal is its own commit: wait until it is in the file
+      while (statSync(dbFile).size === size) await new Promise((r) => setTimeout(r, 10));
+      appended.push(statSync(dbFile).size - size);
+    }
+    expect(server.engine.findRun('default', { workflowId: 'count' }).history.length).toBeGreaterThan(300);
+  });
+  // the 300th signal (history over 300 events) costs what the first did (a few events' worth)
+  const first = appended.slice(0, 10).reduce((a, b) => a + b) / 10;
+  const last = appended.slice(-10).reduce((a, b) => a + b) / 10;
+  expect(last).toBeLessThan(first * 1.5);
+  expect(last).toBeLessThan(4000);
+  // and the history reads back whole
+  await withServer(dbFile, async (server, client) => {
+    await withWorker(server, q, async () => {
+      const counter = client.workflow.getHandle('count');
+      await counter.signal('done');
+      expect(await counter.result()).toBe(301);
+    });
+  });
+}, 120_000);
+
+test('a version-2 db (each run record holding its whole history) is read and rewritten as version 3', async () => {
+  const dbFile = join(dir, 'v2', 'dev.db');
+  await seed(dbFile);
+  const { records } = readDb(dbFile);
+  const last = new Map(records.map((r) => [r.k, r]));
+  const v2 = [...last.values()].filter((r) => r.t !== 'ev').map((r) => {
+    if (r.t !== 'run') return r;
+    const { historyLength: _n, epoch: _e, ...rest } = r;
+    return { ...rest, run: { ...(r.run as object), history: historyInDb(records, r.run!.runId) } };
+  });
+  writeFileSync(dbFile, ['{"stratusDevDb":2}', ...v2.map((r) => JSON.stringify(r))].join('\n') + '\n');
+  await withServer(dbFile, async (server, client) => {
+    expect(await client.workflow.getHandle('greet-a').result()).toBe('hello, a');
+    const counter = client.workflow.getHandle('count');
+    await withWorker(server, q, async () => {
+      await counter.signal('increment', 2);
+      await counter.signal('done');
+      expect(await counter.result()).toBe(3);
+    });
+  });
+  const after = readDb(dbFile);
+  expect(after.header.stratusDevDb).toBe(3);
+  expect(after.records.filter((r) => r.t === 'run').every((r) => r.run!.history === undefined)).toBe(true);
 }, 60_000);

@@ -37,7 +37,20 @@ export async function withWorker<T>(server: EmbeddedServer, taskQueue: string, f
 export interface FileRecord {
   t: string;
   k: string;
-  run?: { workflowId: string; runId: string; status: string; history: unknown[] };
+  /** a run's state record: the run without its history; a piece of history: the run's id */
+  run?: { workflowId: string; runId: string; status: string; history?: unknown[] } & string;
+  historyLength?: number;
+  epoch?: number;
+  from?: number;
+  events?: { eventId: number; eventType: string }[];
+}
+
+/** The history of run `runId` as the last records of the file hold it (its pieces, in order). */
+export function historyInDb(records: FileRecord[], runId: string): { eventId: number; eventType: string }[] {
+  const last = new Map(records.map((r) => [r.k, r]));
+  const state = last.get(`run:${runId}`)!;
+  const pieces = [...last.values()].filter((r) => r.t === 'ev' && r.run === runId && r.epoch === state.epoch).sort((a, b) => a.from! - b.from!);
+  return pieces.flatMap((p) => p.events!).slice(0, state.historyLength);
 }
 
 /** The header and the records of a db file, in order. */
