@@ -2,7 +2,8 @@
 // start-up time, round trip of a one-activity workflow, throughput of 1,000 at once, peak memory,
 // and the server's CPU per workflow task for a short and a long history (sticky worker).
 // STRATUS_BENCH_SERVER_NODE_ARGS (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`)
-// runs the server as `node ARGS bin/stratus-temporal …` to profile it.
+// runs the server as `node ARGS bin/stratus-temporal …` to profile it; STRATUS_BENCH_SERVER_ARGS adds
+// arguments of the server's own (e.g. `--db-filename /tmp/bench.db` to measure it with persistence).
 import { type Client, Connection } from '@temporalio/client';
 import { Runtime, DefaultLogger, makeTelemetryFilterString } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +19,7 @@ async function startServer(): Promise<{ proc: ChildProcess; address: string; sta
   const port = await freePort();
   const t0 = performance.now();
   const nodeArgs = process.env.STRATUS_BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const args = ['server', 'start-dev', '--port', String(port)];
+  const args = ['server', 'start-dev', '--port', String(port), ...(process.env.STRATUS_BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [])];
   const [cmd, argv] = nodeArgs.length ? [process.execPath, [...nodeArgs, exe, ...args]] : [exe, args];
   const proc = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
