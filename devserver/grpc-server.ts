@@ -120,9 +120,17 @@ export class GrpcServer {
     const encoding = String(headers['grpc-encoding'] ?? 'identity');
     const chunks: Buffer[] = [];
     let size = 0;
+    const max = this.options.maxReceiveMessageLength;
     stream.on('data', (chunk: Buffer) => {
+      if (call.done) return;
       size += chunk.length;
       chunks.push(chunk);
+      // refused as soon as it is known to be too big, not after reading it all into memory
+      if (size > 5 + max) {
+        const declared = Buffer.concat(chunks.slice(0, 5)).readUInt32BE(1);
+        chunks.length = 0;
+        call.fail({ code: Status.RESOURCE_EXHAUSTED, details: `Received message larger than max (${declared} vs. ${max})` });
+      }
     });
     stream.on('end', () => {
       if (call.done) return;
@@ -229,10 +237,15 @@ class Call implements CallContext {
     frame[0] = 0;
     frame.writeUInt32BE(bytes.length, 1);
     const stream = this.stream;
-    stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
-    stream.once('wantTrailers', () => stream.sendTrailers(OK_TRAILERS));
-    stream.write(frame);
-    stream.end(bytes);
+    try {
+      stream.respond(RESPONSE_HEADERS, { waitForTrailers: true });
+      stream.once('wantTrailers', () => stream.sendTrailers(OK_TRAILERS));
+      stream.cork();
+      stream.write(frame);
+      stream.end(bytes);
+    } catch {
+      // the connection went away while the answer was made: no one is left to answer
+    }
   }
 
   fail(err: CallError): void {
@@ -245,8 +258,12 @@ class Call implements CallContext {
       'grpc-message': percentEncode(err.details ?? ''),
     };
     if (err.statusDetails) headers['grpc-status-details-bin'] = err.statusDetails.toString('base64');
-    // trailers-only: one HEADERS frame that ends the stream
-    this.stream.respond(headers, { endStream: true });
+    try {
+      // trailers-only: one HEADERS frame that ends the stream
+      this.stream.respond(headers, { endStream: true });
+    } catch {
+      // the connection went away while the answer was made: no one is left to answer
+    }
   }
 
   #finish(): boolean {
