@@ -205,18 +205,22 @@ export class AppendLog {
   compact(records: Iterable<DbRecord>): void {
     const header = headerLine();
     const parts = [header];
-    this.sizes.clear();
+    const sizes = new Map<string, number>();
     let live = Buffer.byteLength(header);
     for (const rec of records) {
       const line = encodeRecord(rec);
       const bytes = Buffer.byteLength(line);
       parts.push(line);
       live += bytes;
-      this.sizes.set(rec.k, bytes);
+      sizes.set(rec.k, bytes);
     }
-    closeSync(this.fd);
+    // the new file is complete before the old one is let go: a failed rewrite (a full disk) leaves
+    // the log as it was, still open for appending
     writeAtomically(this.file, parts.join(''));
+    closeSync(this.fd);
     this.fd = openSync(this.file, 'a');
+    this.sizes.clear();
+    for (const [k, n] of sizes) this.sizes.set(k, n);
     this.fileBytes = live;
     this.liveBytes = live;
   }

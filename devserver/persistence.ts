@@ -172,11 +172,19 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
   const open = AppendLog.open(file, loaded);
   opened = true;
 
+  // runs right after a successful append (or at start), so the log holds everything: a failed
+  // rewrite leaves it as it is and is tried again after a later append
   const compact = () => {
-    dirty.clear();
+    try {
+      open.compact(liveRecords(engine, written));
+    } catch (err) {
+      engine.log(`cannot compact the state file ${file}: ${(err as Error).message}; it keeps growing until a later try succeeds`);
+      // what the rewrite took as written is not: each run's next record writes its history whole
+      for (const w of written.values()) w.count = -1;
+      return;
+    }
     lastGlobal.clear();
     for (const rec of globalRecords(engine)) lastGlobal.set(rec.k, JSON.stringify(rec));
-    open.compact(liveRecords(engine, written));
     if (stats) stats.compactions++;
   };
   function commit(): void {

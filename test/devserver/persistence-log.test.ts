@@ -1,6 +1,7 @@
 // --db as an append log: one record per changed run, closed runs never rewritten, a torn last
 // line tolerated and reported, unknown files and versions refused, compaction.
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedServer } from '../../devserver/index.js';
@@ -229,3 +230,39 @@ test('a version-2 db (each run record holding its whole history) is read and rew
   expect(after.header.stratusDevDb).toBe(3);
   expect(after.records.filter((r) => r.t === 'run').every((r) => r.run!.history === undefined)).toBe(true);
 }, 60_000);
+
+test('a compaction that cannot write (its temp file cannot be made) leaves the log as it was; a later one succeeds', async () => {
+  const dbFile = join(dir, 'compact-fails', 'dev.db');
+  await seed(dbFile);
+  // the rewrite's temp file is `.dev.db.<pid>.tmp` beside the db: a directory there makes it fail
+  const blocker = join(dir, 'compact-fails', `.dev.db.${process.pid}.tmp`);
+  mkdirSync(blocker);
+  const logged: string[] = [];
+  const busy = async (client: Client, n: number) => {
+    const counter = client.workflow.getHandle('count');
+    for (let i = 0; i < n; i++) {
+      const size = statSync(dbFile).size;
+      await counter.signal('increment', 1);
+      while (statSync(dbFile).size === size) await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  await withServer(dbFile, async (_server, client) => {
+    // each signal replaces the run's state record: the file is soon mostly replaced records
+    await busy(client, 60);
+    expect(logged.join('\n')).toContain(`cannot compact the state file ${dbFile}: `);
+    rmdirSync(blocker);
+    const failures = logged.length;
+    const bloated = statSync(dbFile).size;
+    await busy(client, 60);
+    expect(logged.length).toBe(failures); // the next compaction went through
+    expect(statSync(dbFile).size).toBeLessThan(bloated);
+  }, (m) => logged.push(m));
+  // nothing was lost on the way: 120 increments after the seed's 1
+  await withServer(dbFile, async (server, client) => {
+    await withWorker(server, q, async () => {
+      const counter = client.workflow.getHandle('count');
+      await counter.signal('done');
+      expect(await counter.result()).toBe(121);
+    });
+  });
+}, 120_000);
