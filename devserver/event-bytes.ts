@@ -26,7 +26,7 @@ export function eventBytes(event: Msg): Uint8Array {
 /** A serializer for `typeName` that splices stored event bytes into its `History` field, if it has one. */
 export function historySplicingSerializer(typeName: string): ((obj: Msg) => Buffer) | undefined {
   const t = type(typeName);
-  const field = t.fieldsArray.find((f) => !f.repeated && f.resolve().resolvedType?.fullName === HISTORY);
+  const field = t.fieldsArray.find((f) => !f.repeated && f.resolvedType?.fullName === HISTORY);
   if (!field) return undefined;
   eventsFieldId ||= type('temporal.api.history.v1.History').fields.events!.id;
   const name = field.name;

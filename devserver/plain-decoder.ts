@@ -3,7 +3,8 @@
 // protobufjs gives with decode + toObject({ longs: Number, enums: String, defaults: false }),
 // without building the message instance (and a Long per int64) in between.
 // test/devserver/plain-codec.test.ts checks it against protobufjs.
-import protobuf from 'protobufjs/light.js';
+import protobuf from 'protobufjs/minimal.js';
+import { type EnumType, type MessageType, isPackable } from './descriptors.js';
 import type { Msg } from './proto.js';
 
 interface FieldPlan {
@@ -12,30 +13,28 @@ interface FieldPlan {
   /** scalar type name (a protobufjs Reader method), 'enum', 'message' or 'map' */
   kind: string;
   enumNames?: Record<number, string>;
-  message?: protobuf.Type;
+  message?: MessageType;
   keyType?: string;
   value?: FieldPlan;
 }
 
 const MAX_DEPTH = 100;
-const plans = new WeakMap<protobuf.Type, Map<number, FieldPlan>>();
-const packable = protobuf.types.packed as Record<string, number>;
+const plans = new WeakMap<MessageType, Map<number, FieldPlan>>();
 const LONG = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
 
-function valuePlan(name: string, typeName: string, resolved: protobuf.ReflectionObject | null, repeated: boolean): FieldPlan {
-  if (resolved instanceof protobuf.Enum) return { name, repeated, kind: 'enum', enumNames: resolved.valuesById };
-  if (resolved instanceof protobuf.Type) return { name, repeated, kind: 'message', message: resolved };
+function valuePlan(name: string, typeName: string, resolved: MessageType | EnumType | null, repeated: boolean): FieldPlan {
+  if (resolved?.kind === 'enum') return { name, repeated, kind: 'enum', enumNames: resolved.valuesById };
+  if (resolved?.kind === 'message') return { name, repeated, kind: 'message', message: resolved };
   return { name, repeated, kind: typeName };
 }
 
-function planOf(t: protobuf.Type): Map<number, FieldPlan> {
+function planOf(t: MessageType): Map<number, FieldPlan> {
   let plan = plans.get(t);
   if (plan) return plan;
   plan = new Map();
   plans.set(t, plan);
   for (const f of t.fieldsArray) {
-    f.resolve();
-    if (f instanceof protobuf.MapField) plan.set(f.id, { name: f.name, repeated: false, kind: 'map', keyType: f.keyType, value: valuePlan('value', f.type, f.resolvedType, false) });
+    if (f.map) plan.set(f.id, { name: f.name, repeated: false, kind: 'map', keyType: f.keyType, value: valuePlan('value', f.type, f.resolvedType, false) });
     else plan.set(f.id, valuePlan(f.name, f.type, f.resolvedType, f.repeated));
   }
   return plan;
@@ -78,7 +77,7 @@ function readValue(r: protobuf.Reader, p: FieldPlan, depth: number): unknown {
   }
 }
 
-function readMessage(r: protobuf.Reader, t: protobuf.Type, end: number, depth: number): Msg {
+function readMessage(r: protobuf.Reader, t: MessageType, end: number, depth: number): Msg {
   if (depth > MAX_DEPTH) throw new Error('max depth exceeded');
   const plan = planOf(t);
   const out: Msg = {};
@@ -104,7 +103,7 @@ function readMessage(r: protobuf.Reader, t: protobuf.Type, end: number, depth: n
       map[String(key)] = value ?? (p.value!.kind === 'message' ? {} : undefined);
     } else if (p.repeated) {
       const list = (out[p.name] ??= []) as unknown[];
-      if (wire === 2 && (p.kind === 'enum' || packable[p.kind] !== undefined)) {
+      if (wire === 2 && (p.kind === 'enum' || isPackable(p.kind))) {
         const listEnd = r.uint32() + r.pos;
         while (r.pos < listEnd) list.push(readValue(r, p, depth));
       } else {
@@ -120,7 +119,7 @@ function readMessage(r: protobuf.Reader, t: protobuf.Type, end: number, depth: n
 }
 
 /** The plain message of type `t` encoded in `bytes`; throws on bytes that are not one. */
-export function decodePlain(t: protobuf.Type, bytes: Uint8Array): Msg {
+export function decodePlain(t: MessageType, bytes: Uint8Array): Msg {
   const r = protobuf.Reader.create(bytes);
   return readMessage(r, t, r.len, 0);
 }

@@ -5,7 +5,8 @@
 // The bytes decode to the same message (and have the same length: fields are written in the
 // object's key order, which protobuf allows); test/devserver/plain-codec.test.ts checks both on
 // recorded histories.
-import protobuf from 'protobufjs/light.js';
+import protobuf from 'protobufjs/minimal.js';
+import { type EnumType, type MessageType, WIRE, isPackable } from './descriptors.js';
 import type { Msg } from './proto.js';
 
 interface FieldPlan {
@@ -18,22 +19,20 @@ interface FieldPlan {
   /** proto3 implicit presence: a default value (0, '', false, empty bytes) is not written */
   implicit: boolean;
   enumValues?: Record<string, number>;
-  message?: protobuf.Type;
+  message?: MessageType;
   /** map fields: key scalar type, and the value's own plan (field id 2) */
   keyType?: string;
   value?: FieldPlan;
 }
 
-const plans = new WeakMap<protobuf.Type, Map<string, FieldPlan>>();
-const basic = protobuf.types.basic as Record<string, number>;
-const packable = protobuf.types.packed as Record<string, number>;
+const plans = new WeakMap<MessageType, Map<string, FieldPlan>>();
 
-function valuePlan(id: number, typeName: string, resolved: protobuf.ReflectionObject | null, repeated: boolean, packed: boolean, implicit: boolean): FieldPlan {
-  if (resolved instanceof protobuf.Enum) return { id, repeated, kind: 'enum', wire: 0, packed: repeated && packed, implicit, enumValues: resolved.values };
-  if (resolved instanceof protobuf.Type) return { id, repeated, kind: 'message', wire: 2, packed: false, implicit: false, message: resolved };
-  const wire = typeName === 'string' || typeName === 'bytes' ? 2 : basic[typeName];
+function valuePlan(id: number, typeName: string, resolved: MessageType | EnumType | null, repeated: boolean, packed: boolean, implicit: boolean): FieldPlan {
+  if (resolved?.kind === 'enum') return { id, repeated, kind: 'enum', wire: 0, packed: repeated && packed, implicit, enumValues: resolved.values };
+  if (resolved?.kind === 'message') return { id, repeated, kind: 'message', wire: 2, packed: false, implicit: false, message: resolved };
+  const wire = WIRE[typeName];
   if (wire === undefined) throw new Error(`plain encoder: unknown field type ${typeName}`);
-  return { id, repeated, kind: typeName, wire, packed: repeated && packed && packable[typeName] !== undefined, implicit };
+  return { id, repeated, kind: typeName, wire, packed: repeated && packed && isPackable(typeName), implicit };
 }
 
 /** A default value of an implicit-presence field, which protobufjs does not write either. */
@@ -55,14 +54,13 @@ function isDefault(p: FieldPlan, v: unknown): boolean {
   }
 }
 
-function planOf(t: protobuf.Type): Map<string, FieldPlan> {
+function planOf(t: MessageType): Map<string, FieldPlan> {
   let plan = plans.get(t);
   if (plan) return plan;
   plan = new Map();
   plans.set(t, plan);
   for (const f of t.fieldsArray) {
-    f.resolve();
-    if (f instanceof protobuf.MapField) {
+    if (f.map) {
       plan.set(f.name, { id: f.id, repeated: false, kind: 'map', wire: 2, packed: false, implicit: false, keyType: f.keyType, value: valuePlan(2, f.type, f.resolvedType, false, false, false) });
     } else {
       plan.set(f.name, valuePlan(f.id, f.type, f.resolvedType, f.repeated, f.packed, !f.repeated && !f.hasPresence));
@@ -93,7 +91,7 @@ function writeValue(w: protobuf.Writer, p: FieldPlan, v: unknown): void {
 /** Unknown enum names are dropped, as Type.fromObject drops them. */
 const known = (p: FieldPlan, v: unknown) => p.kind !== 'enum' || typeof v === 'number' || p.enumValues![v as string] !== undefined;
 
-function writeMessage(w: protobuf.Writer, t: protobuf.Type, obj: Msg): void {
+function writeMessage(w: protobuf.Writer, t: MessageType, obj: Msg): void {
   const plan = planOf(t);
   for (const key of Object.keys(obj)) {
     const v = obj[key];
@@ -106,7 +104,7 @@ function writeMessage(w: protobuf.Writer, t: protobuf.Type, obj: Msg): void {
         if (mv === undefined || mv === null || !known(p.value!, mv)) continue;
         w.uint32((p.id << 3) | 2).fork();
         const keyType = p.keyType!;
-        w.uint32((1 << 3) | (keyType === 'string' ? 2 : basic[keyType]!));
+        w.uint32((1 << 3) | (keyType === 'string' ? 2 : WIRE[keyType]!));
         (w as unknown as Record<string, (x: unknown) => void>)[keyType]!(keyType === 'bool' ? k === 'true' : k);
         w.uint32((2 << 3) | p.value!.wire);
         writeValue(w, p.value!, mv);
@@ -133,12 +131,12 @@ function writeMessage(w: protobuf.Writer, t: protobuf.Type, obj: Msg): void {
 }
 
 /** Writes the fields of plain message `obj` of type `t` to `w` (to be followed by more fields, or finished). */
-export function writePlain(t: protobuf.Type, obj: Msg, w: protobuf.Writer = protobuf.Writer.create()): protobuf.Writer {
+export function writePlain(t: MessageType, obj: Msg, w: protobuf.Writer = protobuf.Writer.create()): protobuf.Writer {
   writeMessage(w, t, obj);
   return w;
 }
 
 /** The encoded bytes of plain message `obj` of type `t`. */
-export function encodePlain(t: protobuf.Type, obj: Msg): Uint8Array {
+export function encodePlain(t: MessageType, obj: Msg): Uint8Array {
   return writePlain(t, obj).finish();
 }

@@ -1,26 +1,24 @@
-// gRPC service definitions built from the protobufjs root that @temporalio/proto ships, so the
-// server speaks exactly the API the SDK was compiled against (no vendored .proto files).
-import { createRequire } from 'node:module';
-import type * as protobuf from 'protobufjs';
+// gRPC service definitions from the API description @temporalio/proto ships, so the server
+// speaks exactly the API the SDK was compiled against (no vendored .proto files); see
+// descriptors.ts for how it is read.
+import { Descriptors, type MessageType } from './descriptors.js';
 import { decodePlain } from './plain-decoder.js';
 import { encodePlain } from './plain-encoder.js';
 import type { CallContext, CallError } from './grpc-server.js';
 import { Status } from './status.js';
 
-const require = createRequire(import.meta.url);
-const jsonModule = require('@temporalio/proto/protos/json-module.js') as { default?: protobuf.Root } & protobuf.Root;
-export const root: protobuf.Root = jsonModule.default ?? jsonModule;
+export const descriptors = Descriptors.ofTemporalProto();
 
 /** Plain decoded message: camelCase fields, int64 as number, enums as their string names. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Msg = Record<string, any>;
 
 
-const typeCache = new Map<string, protobuf.Type>();
-export function type(name: string): protobuf.Type {
+const typeCache = new Map<string, MessageType>();
+export function type(name: string): MessageType {
   let t = typeCache.get(name);
   if (!t) {
-    t = root.lookupType(name);
+    t = descriptors.lookupType(name);
     typeCache.set(name, t);
   }
   return t;
@@ -37,7 +35,7 @@ export function encode(typeName: string, obj: Msg): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
 }
 
-/** `google.protobuf.Any`: this root keeps the proto field name `type_url` (not `typeUrl`). */
+/** `google.protobuf.Any`: its field keeps the proto name `type_url` in the description (not `typeUrl`). */
 export function packAny(typeName: string, obj: Msg): Msg {
   return { type_url: `type.googleapis.com/${typeName}`, value: encode(typeName, obj) };
 }
@@ -64,12 +62,11 @@ export interface MethodCodec {
   encodeResponse(response: Msg): Buffer;
 }
 
-/** The methods of a fully-qualified service name from the root. */
+/** The methods of a fully-qualified service name. */
 export function serviceMethods(serviceName: string): MethodCodec[] {
-  return Object.values(root.lookupService(serviceName).methods).map((method) => {
-    method.resolve();
-    const requestType = method.resolvedRequestType!.fullName.replace(/^\./, '');
-    const responseType = method.resolvedResponseType!.fullName.replace(/^\./, '');
+  return descriptors.lookupService(serviceName).map((method) => {
+    const requestType = method.requestType.fullName.slice(1);
+    const responseType = method.responseType.fullName.slice(1);
     return {
       name: method.name,
       path: `/${serviceName}/${method.name}`,

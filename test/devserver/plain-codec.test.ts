@@ -4,14 +4,22 @@
 // (historySizeBytes depends on it), and both decoders must give the same plain object.
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodePlain } from '../../devserver/plain-decoder.js';
 import { encodePlain } from '../../devserver/plain-encoder.js';
 import { type Msg, type } from '../../devserver/proto.js';
+import type * as protobuf from 'protobufjs';
+
+// the reference: protobufjs's reflection tree of the same description
+const jsonModule = createRequire(import.meta.url)('@temporalio/proto/protos/json-module.js') as { default?: protobuf.Root } & protobuf.Root;
+const pbRoot = (jsonModule.default ?? jsonModule).resolveAll();
+const pbType = (name: string) => pbRoot.lookupType(name);
 
 const EVENT = 'temporal.api.history.v1.HistoryEvent';
 const historyType = type(EVENT);
+const pbHistoryType = pbType(EVENT);
 const dir = fileURLToPath(new URL('../replay/histories', import.meta.url));
 
 /** The events as the server holds them: plain objects (int64 as numbers, enums as names). */
@@ -19,24 +27,24 @@ function recordedEvents(): Msg[] {
   const events: Msg[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
     const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-    for (const e of history.events ?? []) events.push(historyType.toObject(historyType.fromObject(e), { longs: Number, enums: String, defaults: false }));
+    for (const e of history.events ?? []) events.push(pbHistoryType.toObject(pbHistoryType.fromObject(e), { longs: Number, enums: String, defaults: false }));
   }
   return events;
 }
 
 /** protobufjs's decode + toObject, the reference for decodePlain. */
 function decode(typeName: string, bytes: Uint8Array): Msg {
-  const t = type(typeName);
+  const t = pbType(typeName);
   return t.toObject(t.decode(bytes), { longs: Number, enums: String, defaults: false });
 }
 
 function expectSameAsProtobufjs(typeName: string, obj: Msg): void {
-  const t = type(typeName);
+  const t = pbType(typeName);
   const reference = t.encode(t.fromObject(obj)).finish();
-  const ours = encodePlain(t, obj);
+  const ours = encodePlain(type(typeName), obj);
   expect(ours.length).toBe(reference.length);
   expect(decode(typeName, ours)).toEqual(decode(typeName, reference));
-  expect(decodePlain(t, reference)).toEqual(decode(typeName, reference));
+  expect(decodePlain(type(typeName), reference)).toEqual(decode(typeName, reference));
 }
 
 test('every recorded history event encodes to the same message and size as with protobufjs', () => {
@@ -82,7 +90,8 @@ test('a message field that is not an object is refused, as by protobufjs', () =>
 });
 
 test('requests decode as with protobufjs: packed and unpacked repeated, big and negative int64, nested maps', () => {
-  const t = type('temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest');
+  const name = 'temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest';
+  const t = pbType(name);
   const req = {
     taskToken: Buffer.from('token'),
     identity: 'worker@host',
@@ -94,9 +103,9 @@ test('requests decode as with protobufjs: packed and unpacked repeated, big and 
     meteringMetadata: { nonfirstLocalActivityExecutionAttempts: 4 },
   };
   const bytes = t.encode(t.fromObject(req)).finish();
-  expect(decodePlain(t, bytes)).toEqual(decode(t.fullName.slice(1), bytes));
+  expect(decodePlain(type(name), bytes)).toEqual(decode(name, bytes));
   const ev = { eventId: 2 ** 53 - 1, taskId: -5, eventType: 'EVENT_TYPE_TIMER_FIRED' };
-  const evBytes = historyType.encode(historyType.fromObject(ev)).finish();
+  const evBytes = pbHistoryType.encode(pbHistoryType.fromObject(ev)).finish();
   expect(decodePlain(historyType, evBytes)).toEqual(decode(EVENT, evBytes));
   expect(decodePlain(historyType, evBytes)).toMatchObject({ eventId: 2 ** 53 - 1, taskId: -5 });
 });
