@@ -247,12 +247,15 @@ export class Descriptors {
 
   /** The descriptions @temporalio/proto ships. */
   static ofTemporalProto(): Descriptors {
-    const require = createRequire(import.meta.url);
-    const file = require.resolve('@temporalio/proto/protos/json-module.js');
+    return Descriptors.ofModule(createRequire(import.meta.url).resolve('@temporalio/proto/protos/json-module.js'));
+  }
+
+  /** The descriptions of a protobufjs JSON module: read as text, or run if its text is not the one literal expected. */
+  static ofModule(file: string): Descriptors {
     const parsed = readJsonModule(file);
     if (parsed) return new Descriptors(new Node({ nested: parsed }, '', '', null), 'text');
     // another layout of the file: run it and ask protobufjs for the same JSON
-    const mod = require(file) as { default?: { toJSON(): JsonNode } } & { toJSON(): JsonNode };
+    const mod = createRequire(import.meta.url)(file) as { default?: { toJSON(): JsonNode } } & { toJSON(): JsonNode };
     return new Descriptors(new Node((mod.default ?? mod).toJSON(), '', '', null), 'module');
   }
 

@@ -2,7 +2,10 @@
 // JSON: every message type's fields (number, type, repeated, map key, packed, presence, and the
 // type a name resolves to), every enum's values, every method's types. The codec's bytes rest on
 // these; test/devserver/plain-codec.test.ts checks the bytes themselves.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type * as protobuf from 'protobufjs';
 import { Descriptors } from '../../devserver/descriptors.js';
 import { descriptors } from '../../devserver/proto.js';
@@ -107,4 +110,21 @@ test('names resolve as in protobuf: the innermost scope first, then outwards, ab
   expect(() => d.lookupType('a.Outer.Color')).toThrow('no such type: a.Outer.Color');
   const broken = Descriptors.of({ nested: { T: { fields: { z: { type: 'Nowhere', id: 1 } } } } }).lookupType('T');
   expect(() => broken.fieldsArray).toThrow('no such type: Nowhere (field z of .T)');
+});
+
+test('a module in another layout is run, and protobufjs gives the same description', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-desc-'));
+  try {
+    const file = join(dir, 'module.cjs');
+    const json = { nested: { p: { nested: { M: { fields: { n: { type: 'int64', id: 3 }, tags: { type: 'string', id: 4, rule: 'repeated' } } } } } } };
+    writeFileSync(file, `module.exports = require(${JSON.stringify(require.resolve('protobufjs/light'))}).Root.fromJSON(${JSON.stringify(json)});\n`);
+    const d = Descriptors.ofModule(file);
+    expect(d.source).toBe('module');
+    expect(d.lookupType('p.M').fieldsArray.map((f) => [f.name, f.id, f.type, f.repeated])).toEqual([
+      ['n', 3, 'int64', false],
+      ['tags', 4, 'string', true],
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
