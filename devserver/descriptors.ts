@@ -173,8 +173,9 @@ function buildMessage(node: Node): MessageType {
   const make = () => {
     const { edition, features } = node.features();
     const inOneof = new Set(Object.values(node.json.oneofs ?? {}).flatMap((o) => o.oneof));
-    fieldsArray = [];
-    fields = {};
+    // made whole or not at all: a name that does not resolve throws on every use, not only the first
+    const list: Field[] = [];
+    const byName: Record<string, Field> = {};
     for (const [name, f] of Object.entries(node.json.fields!)) {
       const repeated = f.rule === 'repeated';
       const map = f.keyType !== undefined;
@@ -201,9 +202,11 @@ function buildMessage(node: Node): MessageType {
         hasPresence: !repeated && !map && (inOneof.has(name) || ff.field_presence !== 'IMPLICIT'),
         resolvedType,
       };
-      fieldsArray.push(field);
-      fields[name] = field;
+      list.push(field);
+      byName[name] = field;
     }
+    fieldsArray = list;
+    fields = byName;
   };
   return {
     kind: 'message',

@@ -110,6 +110,7 @@ test('names resolve as in protobuf: the innermost scope first, then outwards, ab
   expect(() => d.lookupType('a.Outer.Color')).toThrow('no such type: a.Outer.Color');
   const broken = Descriptors.of({ nested: { T: { fields: { z: { type: 'Nowhere', id: 1 } } } } }).lookupType('T');
   expect(() => broken.fieldsArray).toThrow('no such type: Nowhere (field z of .T)');
+  expect(() => broken.fields).toThrow('no such type: Nowhere (field z of .T)');
 });
 
 test('a module in another layout is run, and protobufjs gives the same description', () => {
