@@ -144,7 +144,7 @@ export class AppendLog {
   fileBytes: number;
   /** bytes of the header and of the last line of every key */
   liveBytes: number;
-  private readonly sizes = new Map<string, number>();
+  private sizes = new Map<string, number>();
 
   private constructor(readonly file: string, fd: number, fileBytes: number, liveBytes: number) {
     this.fd = fd;
@@ -219,8 +219,7 @@ export class AppendLog {
     writeAtomically(this.file, parts.join(''));
     closeSync(this.fd);
     this.fd = openSync(this.file, 'a');
-    this.sizes.clear();
-    for (const [k, n] of sizes) this.sizes.set(k, n);
+    this.sizes = sizes;
     this.fileBytes = live;
     this.liveBytes = live;
   }

@@ -2,8 +2,8 @@
 // ships (protos/json-module.js: one `addJSON({...})` literal) and built lazily: a type's fields
 // are made when it is first encoded or decoded, so a start builds a few dozen types, not the
 // 3,700 of the whole tree. Building protobufjs's reflection tree of it was about half of the
-// server's start-up. Names resolve as protobufjs resolves them, and fields get the flags its
-// resolved tree gives them: a top-level type without an edition is proto3 (scalars without
+// server's start-up. Names resolve by protobuf's scoping (which gives protobufjs's answer for
+// every field of this tree), and fields get the flags protobufjs's resolved tree gives them: a top-level type without an edition is proto3 (scalars without
 // `optional` have implicit presence, repeated scalars are packed), google's descriptor types say
 // proto2; `features` and the legacy `packed` option override. test/devserver/descriptors.test.ts
 // compares every field of the tree with protobufjs's.
@@ -18,7 +18,7 @@ interface JsonNode {
   fields?: Record<string, { type: string; id: number; rule?: string; keyType?: string; edition?: string; options?: { packed?: boolean; features?: Features } & Record<string, unknown> }>;
   oneofs?: Record<string, { oneof: string[] }>;
   values?: Record<string, number>;
-  methods?: Record<string, { requestType: string; responseType: string; requestStream?: boolean; responseStream?: boolean }>;
+  methods?: Record<string, { requestType: string; responseType: string }>;
 }
 
 export interface MessageType {
@@ -242,11 +242,15 @@ function readJsonModule(file: string): Record<string, JsonNode> | undefined {
 }
 
 export class Descriptors {
+  private readonly top: Node;
+
   private constructor(
-    private readonly top: Node,
+    json: JsonNode,
     /** 'text': read from the module's text; 'module': the module had to be run (its format changed) */
     readonly source: 'text' | 'module',
-  ) {}
+  ) {
+    this.top = new Node(json, '', '', null);
+  }
 
   /** The descriptions @temporalio/proto ships. */
   static ofTemporalProto(): Descriptors {
@@ -256,14 +260,14 @@ export class Descriptors {
   /** The descriptions of a protobufjs JSON module: read as text, or run if its text is not the one literal expected. */
   static ofModule(file: string): Descriptors {
     const parsed = readJsonModule(file);
-    if (parsed) return new Descriptors(new Node({ nested: parsed }, '', '', null), 'text');
+    if (parsed) return new Descriptors({ nested: parsed }, 'text');
     // another layout of the file: run it and ask protobufjs for the same JSON
     const mod = createRequire(import.meta.url)(file) as { default?: { toJSON(): JsonNode } } & { toJSON(): JsonNode };
-    return new Descriptors(new Node((mod.default ?? mod).toJSON(), '', '', null), 'module');
+    return new Descriptors((mod.default ?? mod).toJSON(), 'module');
   }
 
   static of(json: JsonNode): Descriptors {
-    return new Descriptors(new Node(json, '', '', null), 'text');
+    return new Descriptors(json, 'text');
   }
 
   private find(name: string, accept: (n: Node) => boolean, what: string): Node {
@@ -274,10 +278,6 @@ export class Descriptors {
 
   lookupType(name: string): MessageType {
     return built(this.find(name, isMessage, 'type')) as MessageType;
-  }
-
-  lookupEnum(name: string): EnumType {
-    return built(this.find(name, isEnum, 'enum')) as EnumType;
   }
 
   /** A service's unary and streaming methods, their types resolved from the service's scope. */
@@ -293,15 +293,14 @@ export class Descriptors {
     });
   }
 
-  /** Every message and enum type under `prefix` (a package, e.g. `temporal.api`). */
-  *allTypes(prefix = ''): Generator<MessageType | EnumType> {
-    const start = prefix ? this.find(prefix, (n) => n.isNamespace, 'namespace') : this.top;
+  /** Every message and enum type of the tree. */
+  *allTypes(): Generator<MessageType | EnumType> {
     const walk = function* (n: Node): Generator<MessageType | EnumType> {
       for (const child of n.children().values()) {
         if (isMessage(child) || isEnum(child)) yield built(child);
         if (child.isNamespace) yield* walk(child);
       }
     };
-    yield* walk(start);
+    yield* walk(this.top);
   }
 }

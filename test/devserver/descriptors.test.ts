@@ -105,7 +105,7 @@ test('names resolve as in protobuf: the innermost scope first, then outwards, ab
   expect(outer.fields.far!.resolvedType!.fullName).toBe('.a.b.Thing');
   expect(outer.fields.abs!.resolvedType!.fullName).toBe('.a.Inner');
   expect(outer.fields.e).toMatchObject({ repeated: true, packed: true, hasPresence: false });
-  expect(d.lookupEnum('a.Outer.Color').valuesById).toEqual({ 0: 'CRIMSON', 1: 'BLUE' });
+  expect(outer.fields.e!.resolvedType).toMatchObject({ kind: 'enum', fullName: '.a.Outer.Color', valuesById: { 0: 'CRIMSON', 1: 'BLUE' } });
   expect(() => d.lookupType('a.Missing')).toThrow('no such type: a.Missing');
   expect(() => d.lookupType('a.Outer.Color')).toThrow('no such type: a.Outer.Color');
   const broken = Descriptors.of({ nested: { T: { fields: { z: { type: 'Nowhere', id: 1 } } } } }).lookupType('T');

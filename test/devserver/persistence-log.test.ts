@@ -27,6 +27,26 @@ async function seed(dbFile: string): Promise<void> {
   });
 }
 
+/** Signals the seeded counter and waits until the change is in the file; the bytes appended. */
+async function increment(client: Client, dbFile: string): Promise<number> {
+  const size = statSync(dbFile).size;
+  await client.workflow.getHandle('count').signal('increment', 1);
+  // each signal is its own commit
+  while (statSync(dbFile).size === size) await new Promise((r) => setTimeout(r, 10));
+  return statSync(dbFile).size - size;
+}
+
+/** Restarts on the db, ends the seeded counter and checks the total it read back. */
+async function expectCountAfterRestart(dbFile: string, total: number): Promise<void> {
+  await withServer(dbFile, async (server, client) => {
+    await withWorker(server, q, async () => {
+      const counter = client.workflow.getHandle('count');
+      await counter.signal('done');
+      expect(await counter.result()).toBe(total);
+    });
+  });
+}
+
 test('the file is a versioned log; only changed runs get a record, closed runs are never rewritten', async () => {
   const dbFile = join(dir, 'grow', 'dev.db');
   await seed(dbFile);
@@ -181,14 +201,7 @@ test('a change to a run with a long history appends its new events, not the hist
   await seed(dbFile);
   const appended: number[] = [];
   await withServer(dbFile, async (server, client) => {
-    const counter = client.workflow.getHandle('count');
-    for (let i = 0; i < 300; i++) {
-      const size = statSync(dbFile).size;
-      await counter.signal('increment', 1);
-      // each signal is its own commit: wait until it is in the file
-      while (statSync(dbFile).size === size) await new Promise((r) => setTimeout(r, 10));
-      appended.push(statSync(dbFile).size - size);
-    }
+    for (let i = 0; i < 300; i++) appended.push(await increment(client, dbFile));
     expect(server.engine.findRun('default', { workflowId: 'count' }).history.length).toBeGreaterThan(300);
   });
   // the 300th signal (history over 300 events) costs what the first did (a few events' worth)
@@ -197,13 +210,7 @@ test('a change to a run with a long history appends its new events, not the hist
   expect(last).toBeLessThan(first * 1.5);
   expect(last).toBeLessThan(4000);
   // and the history reads back whole
-  await withServer(dbFile, async (server, client) => {
-    await withWorker(server, q, async () => {
-      const counter = client.workflow.getHandle('count');
-      await counter.signal('done');
-      expect(await counter.result()).toBe(301);
-    });
-  });
+  await expectCountAfterRestart(dbFile, 301);
 }, 120_000);
 
 test('a version-2 db (each run record holding its whole history) is read and rewritten as version 3', async () => {
@@ -239,12 +246,7 @@ test('a compaction that cannot write (its temp file cannot be made) leaves the l
   mkdirSync(blocker);
   const logged: string[] = [];
   const busy = async (client: Client, n: number) => {
-    const counter = client.workflow.getHandle('count');
-    for (let i = 0; i < n; i++) {
-      const size = statSync(dbFile).size;
-      await counter.signal('increment', 1);
-      while (statSync(dbFile).size === size) await new Promise((r) => setTimeout(r, 10));
-    }
+    for (let i = 0; i < n; i++) await increment(client, dbFile);
   };
   await withServer(dbFile, async (_server, client) => {
     // each signal replaces the run's state record: the file is soon mostly replaced records
@@ -258,11 +260,5 @@ test('a compaction that cannot write (its temp file cannot be made) leaves the l
     expect(statSync(dbFile).size).toBeLessThan(bloated);
   }, (m) => logged.push(m));
   // nothing was lost on the way: 120 increments after the seed's 1
-  await withServer(dbFile, async (server, client) => {
-    await withWorker(server, q, async () => {
-      const counter = client.workflow.getHandle('count');
-      await counter.signal('done');
-      expect(await counter.result()).toBe(121);
-    });
-  });
+  await expectCountAfterRestart(dbFile, 121);
 }, 120_000);
