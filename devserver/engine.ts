@@ -62,6 +62,9 @@ export interface Namespace {
   id: string;
   retentionMs: number;
   description?: string;
+  ownerEmail?: string;
+  /** the namespace's own key-value data (RegisterNamespace / UpdateNamespace) */
+  data?: Record<string, string>;
 }
 
 /** Runs by id, with the set of those that may still be open (see Engine.busyLocks). */

@@ -16,16 +16,15 @@ import { pauseActivity, resetActivity, unpauseActivity } from './activity-contro
 import { updateActivityOptions } from './activity-options.js';
 import { checkUpdateRequest, encodeUpdateRequest } from './updates.js';
 import { respondWorkflowTaskCompleted, respondWorkflowTaskFailed } from './workflow-tasks.js';
-import { type Engine, decodeToken } from './engine.js';
+import { type Engine, type Namespace, decodeToken } from './engine.js';
 import { DECODE_ERROR, GrpcError, type Handler, type Msg, invalidArgument, notFound, serviceMethods, ts, durationToMs, unimplemented } from './proto.js';
 import type { CallContext, CallError, GrpcServer } from './grpc-server.js';
 import { Status } from './status.js';
 import { spliceHistoryBytes } from './event-bytes.js';
 import { failingOperation } from './multi-operation.js';
-import { runPriority } from './priority.js';
+import { executionInfo, legacyListHandlers, listPage, listRuns } from './listing.js';
 import { resetExtendedInfo, resetWorkflowExecution } from './reset.js';
-import type { Run } from './types.js';
-import { keywordPayload, parseQuery, statusName } from './visibility.js';
+import { keywordPayload, statusName } from './visibility.js';
 
 const POLL_TIMEOUT_MS = 55_000;
 export const SERVER_VERSION = '1.27.0+stratus';
@@ -60,8 +59,27 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
     RegisterNamespace: (req) => {
       if (!req.namespace) throw invalidArgument('Namespace name is not set on request.');
       if (engine.namespaces.has(req.namespace)) throw new GrpcError(Status.ALREADY_EXISTS, 'Namespace already exists.');
-      engine.registerNamespace(req.namespace, durationToMs(req.workflowExecutionRetentionPeriod) ?? 86_400_000, req.description);
+      const retentionMs = checkedRetention(req.workflowExecutionRetentionPeriod) ?? 86_400_000;
+      const n = engine.registerNamespace(req.namespace, retentionMs, req.description);
+      if (req.ownerEmail) n.ownerEmail = req.ownerEmail;
+      if (req.data && Object.keys(req.data).length) n.data = { ...req.data };
+      engine.changed();
       return {};
+    },
+    UpdateNamespace: (req) => {
+      const n = engine.namespace(req.namespace || undefined);
+      const info = req.updateInfo ?? {};
+      const retentionMs = checkedRetention(req.config?.workflowExecutionRetentionTtl);
+      if (info.state && info.state !== 'NAMESPACE_STATE_REGISTERED' && info.state !== 'NAMESPACE_STATE_UNSPECIFIED') {
+        throw invalidArgument(`updateInfo.state ${info.state} is not supported by this server: a namespace here is always registered`);
+      }
+      // as the real server: a field left empty keeps its value, data keys are merged in
+      if (info.description) n.description = info.description;
+      if (info.ownerEmail) n.ownerEmail = info.ownerEmail;
+      if (info.data && Object.keys(info.data).length) n.data = { ...n.data, ...info.data };
+      if (retentionMs !== undefined) n.retentionMs = retentionMs;
+      engine.changed();
+      return describeNamespace(n);
     },
 
     StartWorkflowExecution: (req) => {
@@ -243,14 +261,8 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
       };
     },
 
-    ListWorkflowExecutions: (req) => {
-      const runs = listRuns(engine, ns(req), req.query);
-      const from = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken as Uint8Array).toString('utf8')) : 0;
-      const size = Number(req.pageSize) > 0 ? Number(req.pageSize) : 1000;
-      const page = runs.slice(from, from + size);
-      const next = from + page.length;
-      return { executions: page.map(executionInfo), nextPageToken: next < runs.length ? Buffer.from(String(next)) : undefined };
-    },
+    ListWorkflowExecutions: (req) => listPage(listRuns(engine, ns(req), req.query), req.pageSize, req.nextPageToken),
+    ...legacyListHandlers(engine),
 
     CountWorkflowExecutions: (req) => {
       const m = /^(.*?)\s*GROUP\s+BY\s+(.+)$/is.exec(req.query ?? '');
@@ -342,12 +354,22 @@ function releaseStickyQueue(engine: Engine, queue: string): void {
   }
 }
 
-function describeNamespace(n: { name: string; id: string; retentionMs: number; description?: string }): Msg {
+/** A retention period from a request (undefined if not given); a negative one is refused. */
+function checkedRetention(d: Msg | undefined): number | undefined {
+  const ms = durationToMs(d);
+  if (ms === undefined || ms === 0) return undefined;
+  if (ms < 0) throw invalidArgument('the namespace retention period (workflowExecutionRetentionTtl) cannot be negative');
+  return ms;
+}
+
+function describeNamespace(n: Namespace): Msg {
   return {
     namespaceInfo: {
       name: n.name,
       state: 'NAMESPACE_STATE_REGISTERED',
       description: n.description ?? '',
+      ownerEmail: n.ownerEmail ?? '',
+      data: n.data ?? {},
       id: n.id,
       capabilities: { eagerWorkflowStart: true, syncUpdate: true, asyncUpdate: true, workerHeartbeats: false },
       supportsSchedules: false,
@@ -358,34 +380,6 @@ function describeNamespace(n: { name: string; id: string; retentionMs: number; d
       visibilityArchivalState: 'ARCHIVAL_STATE_DISABLED',
     },
     isGlobalNamespace: false,
-  };
-}
-
-function listRuns(engine: Engine, namespace: string, query: string | undefined): Run[] {
-  const predicate = parseQuery(query ?? '', engine.searchAttributes);
-  const runs: Run[] = [];
-  for (const run of engine.runsById.values()) if (run.namespace === namespace && predicate(run)) runs.push(run);
-  return runs.sort((a, b) => b.startTime - a.startTime || (a.runId < b.runId ? -1 : 1));
-}
-
-export function executionInfo(run: Run): Msg {
-  return {
-    execution: { workflowId: run.workflowId, runId: run.runId },
-    type: { name: run.workflowType },
-    startTime: ts(run.startTime),
-    closeTime: run.closeTime !== undefined ? ts(run.closeTime) : undefined,
-    status: run.status,
-    historyLength: run.history.length,
-    parentExecution: run.parent ? { workflowId: run.parent.workflowId, runId: run.parent.runId } : undefined,
-    rootExecution: run.root ?? { workflowId: run.workflowId, runId: run.runId },
-    executionTime: ts(run.executionTime),
-    memo: run.memo,
-    searchAttributes: Object.keys(run.searchAttributes).length ? { indexedFields: run.searchAttributes } : undefined,
-    taskQueue: run.taskQueue,
-    stateTransitionCount: run.history.length,
-    historySizeBytes: run.historySizeBytes,
-    firstRunId: run.firstRunId,
-    priority: runPriority(run),
   };
 }
 
