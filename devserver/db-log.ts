@@ -14,7 +14,8 @@ const HEADER_KEY = 'stratusDevDb';
 
 /** One line of the log: `t` is the record's kind, `k` its key (last one wins). */
 export interface DbRecord {
-  t: 'run' | 'ev' | 'ns' | 'sa';
+  /** 'gone': the record of key `k` was deleted (a deleted run: its later restore skips it) */
+  t: 'run' | 'ev' | 'ns' | 'sa' | 'gone';
   k: string;
   [field: string]: unknown;
 }

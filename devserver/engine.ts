@@ -99,6 +99,8 @@ export class Engine {
   onChange: () => void = () => undefined;
   /** set by persistence.ts: the stored state of `run` changed (an event, or a change without one) */
   onRunChange: (run: Run) => void = () => undefined;
+  /** set by persistence.ts: `run` was deleted (delete-run.ts) */
+  onRunDeleted: (run: Run) => void = () => undefined;
 
   constructor(readonly opts: EngineOptions) {
     this.clock = new Clock(opts.timeSkipping);
@@ -170,6 +172,13 @@ export class Engine {
     return this.executions.get(`${ns}/${workflowId}`) ?? [];
   }
 
+  /** The current run of a workflow id: its latest, unless that one's successor was deleted. */
+  currentRun(ns: string, workflowId: string): Run | undefined {
+    const runs = this.runsOf(ns, workflowId);
+    const last = runs[runs.length - 1];
+    return last?.notCurrent ? undefined : last;
+  }
+
   /** The run named by an execution; an empty run id means the current (latest) run. */
   findRun(ns: string, execution: Msg | undefined, opts: { mustBeOpen?: boolean } = {}): Run {
     this.namespace(ns);
@@ -178,7 +187,7 @@ export class Engine {
     const runs = this.runsOf(ns, workflowId);
     let run: Run | undefined;
     if (execution?.runId) run = runs.find((r) => r.runId === execution.runId);
-    else run = runs[runs.length - 1];
+    else run = this.currentRun(ns, workflowId);
     if (!run) {
       throw notFound(
         execution?.runId
@@ -317,7 +326,11 @@ export class Engine {
     });
   }
 
+  /** run at shutdown (e.g. batch jobs stop working) */
+  readonly onShutdown: (() => void)[] = [];
+
   shutdown(): void {
+    for (const f of this.onShutdown.splice(0)) f();
     this.clock.close();
     this.workflowQueues.closeAll();
     this.activityQueues.closeAll();

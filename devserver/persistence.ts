@@ -153,6 +153,17 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
     dirty.add(run);
     schedule();
   };
+  // a deleted run: its state record is replaced by a 'gone' one (its history pieces are left to
+  // the next compaction, which writes only live runs)
+  const deleted = new Set<string>();
+  const previousDeleted = engine.onRunDeleted;
+  engine.onRunDeleted = (run) => {
+    previousDeleted(run);
+    dirty.delete(run);
+    written.delete(run.runId);
+    deleted.add(run.runId);
+    schedule();
+  };
   const previous = engine.onChange;
   engine.onChange = () => {
     previous();
@@ -199,6 +210,9 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
     const runs = [...dirty];
     for (const run of runs) records.push(...runRecords(run, written, false));
     dirty.clear();
+    const gone = [...deleted];
+    for (const runId of gone) records.push({ t: 'gone', k: `run:${runId}` });
+    deleted.clear();
     let bytes: number;
     try {
       bytes = open.append(records);
@@ -209,6 +223,7 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
         dirty.add(run);
         written.get(run.runId)!.count = -1; // not in the log: its history is written whole next time
       }
+      for (const runId of gone) deleted.add(runId);
       for (const rec of records) if (rec.t !== 'run') lastGlobal.delete(rec.k);
       if (!stopped && !timer) timer = setTimeout(commit, RETRY_MS);
       timer?.unref?.();

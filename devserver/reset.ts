@@ -12,7 +12,7 @@ import type { Engine } from './engine.js';
 import { pushEvent } from './history.js';
 import { type Msg, invalidArgument, ts, tsToMs, unimplemented } from './proto.js';
 import { type PrefixState, activityFromScheduled, readPrefix } from './reset-rebuild.js';
-import { emptyRunState } from './runs.js';
+import { clearNotCurrent, emptyRunState } from './runs.js';
 import type { HistoryEvent, Run } from './types.js';
 
 /** Identities the real server writes on the events of a reset (service/history/consts). */
@@ -69,6 +69,7 @@ export function resetWorkflowExecution(engine: Engine, req: Msg): Msg {
 
   const run = newRun(engine, base, newRunId, req.requestId, state);
   engine.runsById.set(newRunId, run);
+  clearNotCurrent(engine, runs);
   runs.push(run);
   base.resetRunId = newRunId;
   if (current !== base) current.resetRunId = newRunId;

@@ -105,7 +105,7 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
 
   const runs = engine.runsOf(ns, workflowId);
   if (!opts.continuedFrom) {
-    const existing = checkIdPolicies(engine, req, runs[runs.length - 1]);
+    const existing = checkIdPolicies(engine, req, engine.currentRun(ns, workflowId));
     if (existing) return existing;
   }
 
@@ -177,6 +177,7 @@ export function startWorkflow(engine: Engine, req: Msg, opts: StartOptions = {})
     priority: req.priority,
   }, req.userMetadata ? { userMetadata: req.userMetadata } : {});
   if (runs.length === 0) engine.executions.set(`${ns}/${workflowId}`, runs);
+  clearNotCurrent(engine, runs);
   runs.push(run);
   engine.runsById.set(runId, run);
   opts.onStarted?.(run);
@@ -288,4 +289,12 @@ export function close(engine: Engine, run: Run, status: RunStatus): void {
   if (!run.newRunId) notifyParent(engine, run);
   engine.dispatchQueries(run);
   engine.changed();
+}
+
+/** A new run becomes the current one: the run left without a current one after a delete is just an older run again. */
+export function clearNotCurrent(engine: Engine, runs: Run[]): void {
+  const last = runs[runs.length - 1];
+  if (!last?.notCurrent) return;
+  delete last.notCurrent;
+  engine.changed(last);
 }

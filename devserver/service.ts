@@ -23,6 +23,8 @@ import { Status } from './status.js';
 import { spliceHistoryBytes } from './event-bytes.js';
 import { failingOperation } from './multi-operation.js';
 import { executionInfo, legacyListHandlers, listPage, listRuns } from './listing.js';
+import { batchHandlers } from './batch.js';
+import { deleteWorkflowExecution } from './delete-run.js';
 import { resetExtendedInfo, resetWorkflowExecution } from './reset.js';
 import { keywordPayload, statusName } from './visibility.js';
 
@@ -310,6 +312,8 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
     },
 
     ResetWorkflowExecution: (req) => resetWorkflowExecution(engine, req),
+    DeleteWorkflowExecution: (req) => deleteWorkflowExecution(engine, req),
+    ...batchHandlers(engine),
 
     ResetStickyTaskQueue: (req) => {
       const run = engine.findRun(ns(req), req.execution);

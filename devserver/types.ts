@@ -125,6 +125,8 @@ export interface Run {
   namespace: string;
   workflowId: string;
   runId: string;
+  /** the last run of its workflow id whose current run was deleted: no longer the current run (delete-run.ts) */
+  notCurrent?: boolean;
   firstRunId: string;
   workflowType: string;
   taskQueue: string;
