@@ -137,6 +137,7 @@ function restore(engine: Engine, file: string, loaded: LoadedLog, written: Map<s
 export function attachPersistence(engine: Engine, file: string, stats?: PersistenceStats): Persistence {
   engine.persistent = true;
   const dirty = new Set<Run>();
+  const deletedRuns = new WeakSet<Run>();
   const written = new Map<string, Written>();
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -150,6 +151,7 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
   const previousRun = engine.onRunChange;
   engine.onRunChange = (run) => {
     previousRun(run);
+    if (deletedRuns.has(run)) return; // a late change to a deleted run must not write it back
     dirty.add(run);
     schedule();
   };
@@ -159,6 +161,7 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
   const previousDeleted = engine.onRunDeleted;
   engine.onRunDeleted = (run) => {
     previousDeleted(run);
+    deletedRuns.add(run);
     dirty.delete(run);
     written.delete(run.runId);
     deleted.add(run.runId);
