@@ -14,6 +14,7 @@ import { appendEvent, deliver, flushBuffered } from './history.js';
 import { type Msg, GrpcError, invalidArgument, notFound } from './proto.js';
 import { answerQuery, dispatchQueries, query } from './queries.js';
 import { type StartOptions, close, requestCancel, signal, startWorkflow, terminate, timeOut } from './runs.js';
+import { Schedules } from './schedules.js';
 import { TaskQueues } from './task-queues.js';
 import type { TokenData } from './tokens.js';
 import type { ActivityState, QueryState, Run, RunStatus, UpdateState, WorkflowTask } from './types.js';
@@ -96,6 +97,9 @@ export class Engine {
   onChange: () => void = () => undefined;
   /** set by persistence.ts: the stored state of `run` changed (an event, or a change without one) */
   onRunChange: (run: Run) => void = () => undefined;
+  /** told of every run that closes, after its close event (schedules.ts watches the workflows it started) */
+  readonly closeListeners: Array<(run: Run) => void> = [];
+  readonly schedules: Schedules;
 
   constructor(readonly opts: EngineOptions) {
     this.clock = new Clock(opts.timeSkipping);
@@ -104,6 +108,7 @@ export class Engine {
     this.workflowQueues = new TaskQueues(() => this.changed());
     this.activityQueues = new TaskQueues(() => this.changed());
     for (const name of opts.namespaces ?? ['default']) this.registerNamespace(name);
+    this.schedules = new Schedules(this);
   }
 
   /** After any state change; `run`: its stored state changed without an event (--db must write it). */

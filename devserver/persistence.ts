@@ -6,13 +6,15 @@
 // change) and pieces of its history, each holding the events written since the run's last record,
 // so a change costs what changed, not the length of the history, and a closed run that does not
 // change is never rewritten.
-// Namespaces and the search attribute registry are their own records, written when they differ.
+// Namespaces, the search attribute registry and each schedule are their own records, written when
+// they differ (a deleted schedule leaves a tombstone).
 // On start the log is read (last record per key wins), the runs restored and resumed
 // (persist-runs.ts), and the file compacted if most of it is replaced records.
 import { existsSync } from 'node:fs';
 import { AppendLog, DB_VERSION, type DbRecord, DbFileError, type LoadedLog, readLog } from './db-log.js';
 import type { Engine, Namespace } from './engine.js';
 import { type SavedRun, handBackStartedTasks, restoreRuns, saveRun } from './persist-runs.js';
+import type { SavedSchedule } from './schedules.js';
 import type { HistoryEvent, Run } from './types.js';
 
 /** How long changes gather before they are written together. */
@@ -89,8 +91,16 @@ function historyOf(file: string, runId: string, pieces: DbRecord[] | undefined, 
 const nsRecord = (ns: Namespace): DbRecord => ({ t: 'ns', k: `ns:${ns.name}`, ns });
 const saRecord = (engine: Engine): DbRecord => ({ t: 'sa', k: 'sa', custom: Object.fromEntries(engine.searchAttributes.custom) });
 
+/** A schedule, or the tombstone of a deleted one (a later restart must not bring it back). */
+function scheduleRecords(engine: Engine): DbRecord[] {
+  const records: DbRecord[] = [];
+  for (const [k, s] of engine.schedules.map) records.push({ t: 'sched', k: `sched:${k}`, schedule: s.saved });
+  for (const k of engine.schedules.tombstones) records.push({ t: 'sched', k: `sched:${k}`, deleted: true });
+  return records;
+}
+
 function globalRecords(engine: Engine): DbRecord[] {
-  return [...[...engine.namespaces.values()].map(nsRecord), saRecord(engine)];
+  return [...[...engine.namespaces.values()].map(nsRecord), saRecord(engine), ...scheduleRecords(engine)];
 }
 
 /** Every live record of the engine, as a compaction writes them (each history in one piece). */
@@ -111,6 +121,7 @@ function restore(engine: Engine, file: string, loaded: LoadedLog, written: Map<s
     for (const ns of legacy.namespaces) engine.namespaces.set(ns.name, ns);
     restoreSearchAttributes(legacy.searchAttributes);
   }
+  const schedules: SavedSchedule[] = [];
   const pieces = new Map<string, DbRecord[]>();
   for (const rec of loaded.records.values()) {
     if (rec.t !== 'ev') continue;
@@ -121,6 +132,8 @@ function restore(engine: Engine, file: string, loaded: LoadedLog, written: Map<s
   for (const rec of loaded.records.values()) {
     if (rec.t === 'ns') engine.namespaces.set((rec.ns as Namespace).name, rec.ns as Namespace);
     else if (rec.t === 'sa') restoreSearchAttributes(rec.custom as Record<string, string>);
+    else if (rec.t === 'sched' && !rec.deleted) schedules.push(rec.schedule as SavedSchedule);
+    else if (rec.t === 'sched') engine.schedules.tombstones.add(rec.k.slice('sched:'.length));
     else if (rec.t === 'run') {
       const saved = rec.run as SavedRun;
       // version 2 kept the whole history in the run record
@@ -131,7 +144,9 @@ function restore(engine: Engine, file: string, loaded: LoadedLog, written: Map<s
       runs.push(saved);
     }
   }
-  return restoreRuns(engine, runs);
+  const n = restoreRuns(engine, runs);
+  engine.schedules.restore(schedules);
+  return n;
 }
 
 export function attachPersistence(engine: Engine, file: string, stats?: PersistenceStats): Persistence {

@@ -24,6 +24,7 @@ import { spliceHistoryBytes } from './event-bytes.js';
 import { failingOperation } from './multi-operation.js';
 import { runPriority } from './priority.js';
 import { resetExtendedInfo, resetWorkflowExecution } from './reset.js';
+import { scheduleHandlers } from './schedule-handlers.js';
 import type { Run } from './types.js';
 import { keywordPayload, parseQuery, statusName } from './visibility.js';
 
@@ -35,13 +36,15 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
   const onCancel = (call: CallContext) => (cancel: () => void) => call.on('cancelled', cancel);
 
   return {
+    ...scheduleHandlers(engine, ns),
+
     GetSystemInfo: () => ({
       serverVersion: SERVER_VERSION,
       capabilities: {
         signalAndQueryHeader: true,
         internalErrorDifferentiation: true,
         activityFailureIncludeHeartbeat: true,
-        supportsSchedules: false,
+        supportsSchedules: true,
         encodedFailureAttributes: true,
         buildIdBasedVersioning: false,
         upsertMemo: true,
@@ -350,7 +353,7 @@ function describeNamespace(n: { name: string; id: string; retentionMs: number; d
       description: n.description ?? '',
       id: n.id,
       capabilities: { eagerWorkflowStart: true, syncUpdate: true, asyncUpdate: true, workerHeartbeats: false },
-      supportsSchedules: false,
+      supportsSchedules: true,
     },
     config: {
       workflowExecutionRetentionTtl: { seconds: Math.floor(n.retentionMs / 1000) },
