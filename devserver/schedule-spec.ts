@@ -177,7 +177,7 @@ export class CompiledSpec {
   private readonly wall: ((instant: number) => number) | undefined;
   private readonly startTime: number | undefined;
   private readonly endTime: number | undefined;
-  private readonly jitterMs: number;
+  readonly jitterMs: number;
 
   constructor(spec: Msg, private readonly seed: string) {
     const structured: Msg[] = [...(spec.structuredCalendar ?? [])];

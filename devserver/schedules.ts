@@ -267,7 +267,13 @@ export class Schedules {
     const state = s.saved.schedule.state as Msg;
     const n = state.limitedActions ? Math.min(count, Number(state.remainingActions ?? 0)) : count;
     const out: number[] = [];
-    for (let t = s.spec.nextNominal(s.saved.lastProcessed); t !== undefined && out.length < n; t = s.spec.nextNominal(t)) out.push(s.spec.actual(t));
+    // a paused schedule has not passed the times since it was paused (they go by when it is unpaused)
+    const now = this.engine.clock.now();
+    const from = Math.max(s.saved.lastProcessed, now - s.spec.jitterMs - 1000);
+    for (let t = s.spec.nextNominal(from); t !== undefined && out.length < n; t = s.spec.nextNominal(t)) {
+      const actual = s.spec.actual(t);
+      if (actual > now) out.push(actual);
+    }
     return out;
   }
 

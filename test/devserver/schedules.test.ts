@@ -80,7 +80,7 @@ test('fires start workflows named id-<RFC 3339 time> with TemporalScheduledStart
   const scheduleId = id('fires');
   const t0 = await now();
   const handle = await client().schedule.create(options(scheduleId));
-  await conformance.t.env.sleep(2 * HOUR + MINUTE);
+  await conformance.t.env.sleep(2 * HOUR);
   const d = await handle.describe();
   const times = [Math.floor(t0 / HOUR) * HOUR + HOUR, Math.floor(t0 / HOUR) * HOUR + 2 * HOUR];
   expect(d.info.numActionsTaken).toBe(2);
@@ -137,6 +137,39 @@ test('BUFFER_ONE: one time waits for the running workflow and starts when it clo
   await handle.delete();
 });
 
+test('TERMINATE_OTHER: a time due while the last workflow runs terminates it and starts the next', async () => {
+  const scheduleId = id('terminate');
+  const t0 = await now();
+  const handle = await client().schedule.create({
+    ...options(scheduleId, {}, 'waitForever', []), spec: { intervals: [{ every: '10 minutes' }] }, policies: { overlap: ScheduleOverlapPolicy.TERMINATE_OTHER },
+  });
+  await conformance.t.env.sleep(20 * MINUTE);
+  const d = await handle.describe();
+  expect(d.info.numActionsTaken).toBe(2); // exactly two multiples of 10 min in any 20 min
+  expect(d.info.runningActions).toHaveLength(1);
+  const [first, second] = d.info.recentActions.map((a) => a.action.workflow.workflowId);
+  expect(first).toBe(`${scheduleId}-wf-${rfc3339(Math.floor(t0 / (10 * MINUTE)) * 10 * MINUTE + 10 * MINUTE)}`);
+  expect((await client().workflow.getHandle(first!).describe()).status.name).toBe('TERMINATED');
+  expect(d.info.runningActions[0]!.workflow.workflowId).toBe(second);
+  await terminateRunning(scheduleId);
+  await handle.delete();
+});
+
+test('jitter delays each time by a stable amount up to the jitter', async () => {
+  const scheduleId = id('jitter');
+  const handle = await client().schedule.create({ ...options(scheduleId), spec: { intervals: [{ every: '1 hour' }], jitter: '30 minutes' } });
+  const times = (await handle.describe()).info.nextActionTimes.map((x) => x.getTime());
+  const delays = times.map((x) => x % HOUR);
+  expect(delays.every((x) => x >= 0 && x < 30 * MINUTE)).toBe(true);
+  expect(new Set(delays).size).toBeGreaterThan(1);
+  expect((await handle.describe()).info.nextActionTimes.map((x) => x.getTime())).toEqual(times);
+  await conformance.t.env.sleep(HOUR + 30 * MINUTE);
+  const d = await handle.describe();
+  expect(d.info.recentActions[0]!.scheduledAt.getTime()).toBe(times[0]);
+  expect(d.info.recentActions[0]!.action.workflow.workflowId).toBe(`${scheduleId}-wf-${rfc3339(times[0]! - delays[0]!)}`);
+  await handle.delete();
+});
+
 test('pause and unpause: no actions while paused, the note shows; actions again after', async () => {
   const scheduleId = id('pause');
   const handle = await client().schedule.create(options(scheduleId));
@@ -145,6 +178,7 @@ test('pause and unpause: no actions while paused, the note shows; actions again 
   let d = await handle.describe();
   expect(d.state).toMatchObject({ paused: true, note: 'maintenance window' });
   expect(d.info.numActionsTaken).toBe(0);
+  expect(d.info.nextActionTimes[0]!.getTime()).toBeGreaterThan(await now());
   expect(d.info.numActionsMissedCatchupWindow).toBe(0);
   await handle.unpause('back');
   await conformance.t.env.sleep(HOUR);
@@ -284,23 +318,27 @@ test('pauseOnFailure: a failed workflow pauses the schedule with a note naming i
   await handle.delete();
 });
 
-test('--db: a schedule survives a restart and keeps firing', async () => {
+test('--db: a schedule survives a restart, catches up on the times within its catch-up window and keeps firing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'stratus-sched-'));
   const dbFile = join(dir, 'state.db');
   const scheduleId = 'persisted';
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   try {
     const before = await withServer(dbFile, async (_server, c) => {
-      const h = await c.schedule.create({ ...options(scheduleId, {}, 'waitForever', []), spec: { intervals: [{ every: '1 second' }] }, policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL } });
+      const h = await c.schedule.create({ ...options(scheduleId, {}, 'waitForever', []), spec: { intervals: [{ every: '1 second' }] },
+        policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '10 seconds' },
+      });
       await sleep(2500);
       return (await h.describe()).info.numActionsTaken;
     });
     expect(before).toBeGreaterThanOrEqual(2);
+    await sleep(12_000); // down: the times of the last 10 s are caught up, older ones missed
     await withServer(dbFile, async (_server, c) => {
       const h = c.schedule.getHandle(scheduleId);
       const d = await h.describe();
       expect(d.action).toMatchObject({ workflowType: 'waitForever' });
-      expect(d.info.numActionsTaken).toBeGreaterThanOrEqual(before);
+      expect(d.info.numActionsTaken).toBeGreaterThanOrEqual(before + 8);
+      expect(d.info.numActionsMissedCatchupWindow).toBeGreaterThanOrEqual(1);
       await sleep(2000);
       const after = await h.describe();
       expect(after.info.numActionsTaken).toBeGreaterThanOrEqual(d.info.numActionsTaken + 1);
