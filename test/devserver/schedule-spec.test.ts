@@ -1,0 +1,43 @@
+// Schedule spec times as the real server computes them (temporal.api.schedule.v1.ScheduleSpec).
+import { compileSpec } from '../../devserver/schedule-spec.js';
+
+const sec = (iso: string) => ({ seconds: Date.parse(iso) / 1000, nanos: 0 });
+function times(spec: Record<string, unknown>, from: string, n: number): string[] {
+  const s = compileSpec(spec, 'seed');
+  const out: string[] = [];
+  for (let t = s.nextNominal(Date.parse(from)); t !== undefined && out.length < n; t = s.nextNominal(t)) out.push(new Date(t).toISOString().replace('.000Z', 'Z'));
+  return out;
+}
+
+test.each([
+  ['a wall time repeated by a DST change back fires twice', { cronString: ['30 1 * * *'], timezoneName: 'America/New_York' }, '2026-10-31T12:00:00Z',
+    ['2026-11-01T05:30:00Z', '2026-11-01T06:30:00Z', '2026-11-02T06:30:00Z']],
+  ['a wall time skipped by a DST change forward does not fire', { cronString: ['30 2 * * *'], timezoneName: 'America/New_York' }, '2027-03-13T00:00:00Z',
+    ['2027-03-13T07:30:00Z', '2027-03-15T06:30:00Z']],
+  ['@every with a phase is epoch + n * interval + phase', { cronString: ['@every 90m/5m'] }, '2026-03-06T10:07:30Z',
+    ['2026-03-06T10:35:00Z', '2026-03-06T12:05:00Z']],
+  ['day of month and day of week both restricted match both (no cron "or")', { cronString: ['0 0 13 * 5'] }, '2026-01-01T00:00:00Z',
+    ['2026-02-13T00:00:00Z', '2026-03-13T00:00:00Z', '2026-11-13T00:00:00Z']],
+  ['7 fields: second minute hour day-of-month month day-of-week year', { cronString: ['15 0 12 1 JAN * 2027-2028'] }, '2026-01-01T00:00:00Z',
+    ['2027-01-01T12:00:15Z', '2028-01-01T12:00:15Z']],
+  ['calendar strings, excludes and an end time', { calendar: [{ hour: '*/6' }], excludeCalendar: [{ hour: '12' }], endTime: sec('2026-03-07T13:00:00Z') },
+    '2026-03-06T10:07:30Z', ['2026-03-06T18:00:00Z', '2026-03-07T00:00:00Z', '2026-03-07T06:00:00Z']],
+  ['a start time', { interval: [{ interval: { seconds: 3600 } }], startTime: sec('2026-03-06T15:00:00Z') }, '2026-03-06T10:07:30Z',
+    ['2026-03-06T15:00:00Z', '2026-03-06T16:00:00Z']],
+  ['a calendar that never matches has no times', { calendar: [{ dayOfMonth: '30', month: 'feb' }] }, '2026-03-06T00:00:00Z', []],
+])('%s', (_name, spec, from, expected) => {
+  expect(times(spec, from, Math.max(expected.length, 1))).toEqual(expected);
+});
+
+test('cron strings are shown as structured calendars, their time zone as the spec\'s', () => {
+  const s = compileSpec({ cronString: ['CRON_TZ=Europe/Paris 0 9 * * MON-FRI # weekdays'] }, 'seed');
+  expect(s.normalized.timezoneName).toBe('Europe/Paris');
+  expect(s.normalized.structuredCalendar).toEqual([expect.objectContaining({ hour: [{ start: 9, end: 9, step: 1 }], dayOfWeek: [{ start: 1, end: 5, step: 1 }], year: [], comment: 'weekdays' })]);
+  expect(s.normalized.cronString).toBeUndefined();
+});
+
+test('the next time of an every-second calendar across a DST change is found at once', () => {
+  const started = Date.now();
+  expect(times({ cronString: ['* * * * * * *'], timezoneName: 'America/New_York' }, '2026-11-01T05:59:58Z', 3)).toEqual(['2026-11-01T05:59:59Z', '2026-11-01T06:00:00Z', '2026-11-01T06:00:01Z']);
+  expect(Date.now() - started).toBeLessThan(200);
+});
