@@ -183,6 +183,7 @@ export class CompiledSpec {
     const structured: Msg[] = [...(spec.structuredCalendar ?? [])];
     const intervals: Msg[] = [...(spec.interval ?? [])];
     let timezone = (spec.timezoneName as string | undefined) ?? '';
+    if ((spec.timezoneData as Uint8Array | undefined)?.length) throw specError('timezoneData is not supported by the stratus embedded server; give timezoneName instead');
     this.calendars = structured.map((c, i) => checkStructured(c, `structuredCalendar[${i}]`));
     for (const c of (spec.calendar ?? []) as Msg[]) {
       const cal = fromCalendar(c);

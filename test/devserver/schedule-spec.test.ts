@@ -36,6 +36,11 @@ test('cron strings are shown as structured calendars, their time zone as the spe
   expect(s.normalized.cronString).toBeUndefined();
 });
 
+test('an unknown time zone and timezoneData are refused, naming them', () => {
+  expect(() => compileSpec({ timezoneName: 'Mars/Olympus' }, 'seed')).toThrow('Invalid schedule spec: unknown time zone Mars/Olympus');
+  expect(() => compileSpec({ timezoneData: Buffer.from('TZif') }, 'seed')).toThrow('timezoneData is not supported');
+});
+
 test('the next time of an every-second calendar across a DST change is found at once', () => {
   const started = Date.now();
   expect(times({ cronString: ['* * * * * * *'], timezoneName: 'America/New_York' }, '2026-11-01T05:59:58Z', 3)).toEqual(['2026-11-01T05:59:59Z', '2026-11-01T06:00:00Z', '2026-11-01T06:00:01Z']);

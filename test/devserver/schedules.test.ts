@@ -155,6 +155,21 @@ test('TERMINATE_OTHER: a time due while the last workflow runs terminates it and
   await handle.delete();
 });
 
+test('CANCEL_OTHER: a time due while the last workflow runs cancels it and starts once it has closed', async () => {
+  const scheduleId = id('cancel');
+  const handle = await client().schedule.create({
+    ...options(scheduleId, {}, 'waitForever', []), spec: { intervals: [{ every: '10 minutes' }] }, policies: { overlap: ScheduleOverlapPolicy.CANCEL_OTHER },
+  });
+  await conformance.t.env.sleep(20 * MINUTE);
+  const d = await handle.describe();
+  expect(d.info.numActionsTaken).toBe(2);
+  const [first, second] = d.info.recentActions.map((a) => a.action.workflow.workflowId);
+  expect((await client().workflow.getHandle(first!).describe()).status.name).toBe('CANCELLED');
+  expect(d.info.runningActions.map((a) => a.workflow.workflowId)).toEqual([second]);
+  await terminateRunning(scheduleId);
+  await handle.delete();
+});
+
 test('jitter delays each time by a stable amount up to the jitter', async () => {
   const scheduleId = id('jitter');
   const handle = await client().schedule.create({ ...options(scheduleId), spec: { intervals: [{ every: '1 hour' }], jitter: '30 minutes' } });
