@@ -11,7 +11,7 @@ import { parseQuery } from './visibility.js';
 
 const YEAR_MS = 365 * 86_400_000;
 const MIN_CATCHUP_MS = 10_000;
-const MAX_MATCHING_TIMES = 10_000;
+const MAX_MATCHING_TIMES = 1000;
 
 function checkAction(action: Msg | undefined): Msg {
   const sw = action?.startWorkflow as Msg | undefined;
@@ -62,6 +62,7 @@ function applyPatch(engine: Engine, schedules: Schedules, s: Sched, patch: Msg |
     schedules.step(s); // the times until now pass under the state they had
     saved.schedule.state.paused = !!patch.pause;
     saved.schedule.state.notes = patch.pause || patch.unpause;
+    saved.token++;
   }
   const trigger = patch.triggerImmediately as Msg | undefined;
   if (trigger) {
@@ -73,7 +74,8 @@ function applyPatch(engine: Engine, schedules: Schedules, s: Sched, patch: Msg |
     const end = tsToMs(b.endTime);
     if (start === undefined || end === undefined) throw invalidArgument('Invalid backfill request: startTime and endTime are required.');
     if (end < start) throw invalidArgument('Invalid backfill request: endTime is before startTime.');
-    for (let t = s.spec.nextNominal(start); t !== undefined && t <= end; t = s.spec.nextNominal(t)) {
+    // the start is inclusive (the real server's scheduler since its InclusiveBackfillStartTime version)
+    for (let t = s.spec.nextNominal(start - 1); t !== undefined && t <= end; t = s.spec.nextNominal(t)) {
       schedules.pushBuffer(s, { nominal: t, actual: s.spec.actual(t), overlap: b.overlapPolicy, manual: true });
       if (saved.buffer.length >= MAX_BUFFER) break;
     }
@@ -161,7 +163,7 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
       const s = schedules.get(ns(req), req.scheduleId);
       const token = req.conflictToken as Uint8Array | undefined;
       if (token && token.length > 0 && Buffer.from(token).toString() !== String(s.saved.token)) {
-        throw failedPrecondition('Schedule update conflict: the conflict token does not match the schedule (it changed since it was described).');
+        throw failedPrecondition('mismatched conflict token'); // the CHASM scheduler's answer (the older workflow-based one drops the update)
       }
       const { schedule, spec } = normalised(engine, req.schedule, `${s.saved.namespace}/${s.saved.id}`);
       const searchAttributes = req.searchAttributes ? checkedSearchAttributes(engine, req.searchAttributes, 'Invalid schedule search attributes') : undefined;
@@ -178,8 +180,6 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
     PatchSchedule: (req) => {
       const s = schedules.get(ns(req), req.scheduleId);
       applyPatch(engine, schedules, s, req.patch);
-      s.saved.token++;
-      engine.changed();
       return {};
     },
 
@@ -219,7 +219,7 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
       const s = schedules.get(ns(req), req.scheduleId);
       const start = tsToMs(req.startTime);
       const end = tsToMs(req.endTime);
-      if (start === undefined || end === undefined) throw invalidArgument('startTime and endTime are required.');
+      if (start === undefined || end === undefined) throw invalidArgument('missing or invalid query');
       const times: Msg[] = [];
       for (let t = s.spec.nextNominal(start); t !== undefined && t <= end && times.length < MAX_MATCHING_TIMES; t = s.spec.nextNominal(t)) {
         times.push(ts(s.spec.actual(t)));

@@ -130,7 +130,10 @@ export class Schedules {
     if (state.paused) return false;
     if (!state.limitedActions) return true;
     if (Number(state.remainingActions ?? 0) <= 0) return false;
-    if (decrement) state.remainingActions = Number(state.remainingActions) - 1;
+    if (decrement) {
+      state.remainingActions = Number(state.remainingActions) - 1;
+      s.saved.token++;
+    }
     return true;
   }
 
@@ -202,18 +205,21 @@ export class Schedules {
       }
     }
     saved.buffer = buffer;
-    for (const b of toStart) if (this.canTake(s, b.manual, true)) this.start(s, b);
+    toStart.forEach((b, i) => {
+      // a start that overlaps (ALLOW_ALL while one runs) is not tracked, as on the real server
+      if (this.canTake(s, b.manual, true)) this.start(s, b, i === 0 && saved.running.length === 0);
+    });
     if (terminate || cancel) {
       for (const r of [...saved.running]) {
         const run = this.engine.currentRunOfChain(saved.namespace, r.workflowId, r.runId);
         if (!run || !this.engine.isOpen(run)) continue;
-        if (terminate) this.engine.terminate(run, 'terminated by schedule overlap policy TERMINATE_OTHER', undefined, identity(saved));
-        else this.engine.requestCancel(run, { reason: 'cancelled by schedule overlap policy CANCEL_OTHER', identity: identity(saved) });
+        if (terminate) this.engine.terminate(run, 'terminated by schedule overlap policy', undefined, identity(saved));
+        else this.engine.requestCancel(run, { reason: 'cancelled by schedule overlap policy', identity: identity(saved) });
       }
     }
   }
 
-  private start(s: Sched, b: BufferedStart): void {
+  private start(s: Sched, b: BufferedStart, track: boolean): void {
     const saved = s.saved;
     const sw = saved.schedule.action.startWorkflow as Msg;
     const workflowId = saved.schedule.policies.keepOriginalWorkflowId ? sw.workflowId : `${sw.workflowId}-${rfc3339(b.nominal)}`;
@@ -230,15 +236,19 @@ export class Schedules {
           workflowId,
           requestId: randomUUID(),
           identity: identity(saved),
-          workflowIdReusePolicy: 'WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE',
+          // scheduled starts refuse a duplicate id, manual ones (trigger, backfill) allow it
+          workflowIdReusePolicy: b.manual ? 'WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE' : 'WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE',
           searchAttributes: {
             indexedFields: { ...(sw.searchAttributes?.indexedFields ?? {}), TemporalScheduledStartTime: scheduledAt, TemporalScheduledById: keywordPayload(saved.id) },
           },
         },
-        { canAttrs: { lastCompletionResult: saved.lastCompletionResult, failure: saved.continuedFailure } },
+        // ALLOW_ALL starts take no part in the last completion result or failure
+        b.overlap === 'SCHEDULE_OVERLAP_POLICY_ALLOW_ALL' ? {} : { canAttrs: { lastCompletionResult: saved.lastCompletionResult, failure: saved.continuedFailure } },
       );
-      saved.running.push({ workflowId, runId: run.runId });
-      this.byWorkflow.set(key(saved.namespace, workflowId), s);
+      if (track) {
+        saved.running.push({ workflowId, runId: run.runId });
+        this.byWorkflow.set(key(saved.namespace, workflowId), s);
+      }
       saved.recent.push({ scheduleTime: b.actual, actualTime: now, workflowId, runId: run.runId });
       if (saved.recent.length > RECENT) saved.recent.splice(0, saved.recent.length - RECENT);
       saved.counts.actionCount++;
@@ -272,7 +282,7 @@ export class Schedules {
     const from = Math.max(s.saved.lastProcessed, now - s.spec.jitterMs - 1000);
     for (let t = s.spec.nextNominal(from); t !== undefined && out.length < n; t = s.spec.nextNominal(t)) {
       const actual = s.spec.actual(t);
-      if (actual > now) out.push(actual);
+      if (actual > now && t >= (s.saved.updateTime ?? 0)) out.push(actual);
     }
     return out;
   }
@@ -291,10 +301,13 @@ export class Schedules {
       saved.lastCompletionResult = close?.workflowExecutionCompletedEventAttributes?.result;
       saved.continuedFailure = undefined;
     } else if (run.status === 'WORKFLOW_EXECUTION_STATUS_FAILED' || run.status === 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT') {
-      saved.continuedFailure = close?.workflowExecutionFailedEventAttributes?.failure ?? { message: 'workflow timed out', timeoutFailureInfo: { timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE' } };
-      if (saved.schedule.policies.pauseOnFailure) {
+      const failed = run.status === 'WORKFLOW_EXECUTION_STATUS_FAILED';
+      const failure = failed ? close?.workflowExecutionFailedEventAttributes?.failure : { message: 'workflow timed out', timeoutFailureInfo: { timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE' } };
+      saved.continuedFailure = failure;
+      if (saved.schedule.policies.pauseOnFailure && !saved.schedule.state.paused) {
         saved.schedule.state.paused = true;
-        saved.schedule.state.notes = `Schedule paused due to workflow failure: ${run.workflowId}: ${run.status}`;
+        saved.schedule.state.notes = failed ? `paused due to workflow failure: ${run.workflowId}: ${failure?.message ?? ''}` : `paused due to workflow timeout: ${run.workflowId}`;
+        saved.token++;
       }
     }
     this.step(s);

@@ -117,9 +117,11 @@ test('ALLOW_ALL: every time starts a workflow, overlapping', async () => {
   await conformance.t.env.sleep(35 * MINUTE);
   const d = await handle.describe();
   expect(d.info.numActionsTaken).toBeGreaterThanOrEqual(3);
-  expect(d.info.runningActions).toHaveLength(d.info.numActionsTaken);
   expect(d.info.numActionsSkippedOverlap).toBe(0);
-  await terminateRunning(scheduleId);
+  // only the start that overlapped nothing is tracked as running, as on the real server
+  expect(d.info.runningActions).toHaveLength(1);
+  for (const a of d.info.recentActions) expect((await client().workflow.getHandle(a.action.workflow.workflowId).describe()).status.name).toBe('RUNNING');
+  for (const a of d.info.recentActions) await client().workflow.getHandle(a.action.workflow.workflowId).terminate('test over');
   await handle.delete();
 });
 
@@ -223,7 +225,8 @@ test('backfill over a past range starts a workflow per time in it', async () => 
   const handle = await client().schedule.create({ ...options(scheduleId), spec: { calendars: [{ month: 'JANUARY', dayOfMonth: 1 }], intervals: [{ every: '1 hour' }] } });
   const t0 = await now();
   const top = Math.floor(t0 / HOUR) * HOUR;
-  await handle.backfill({ start: new Date(top - 5 * HOUR - 1000), end: new Date(top - 1000), overlap: ScheduleOverlapPolicy.ALLOW_ALL });
+  // the start is inclusive, the end too
+  await handle.backfill({ start: new Date(top - 5 * HOUR), end: new Date(top - HOUR), overlap: ScheduleOverlapPolicy.ALLOW_ALL });
   const d = await handle.describe();
   const times = [5, 4, 3, 2, 1].map((k) => top - k * HOUR);
   expect(d.info.numActionsTaken).toBe(5);
@@ -329,7 +332,7 @@ test('pauseOnFailure: a failed workflow pauses the schedule with a note naming i
   await errorOf(client().workflow.getHandle(workflowId).result());
   const d = await handle.describe();
   expect(d.state.paused).toBe(true);
-  expect(d.state.note).toContain(workflowId);
+  expect(d.state.note).toBe(`paused due to workflow failure: ${workflowId}: the release is blocked`);
   await handle.delete();
 });
 
@@ -357,7 +360,7 @@ test('--db: a schedule survives a restart, catches up on the times within its ca
       await sleep(2000);
       const after = await h.describe();
       expect(after.info.numActionsTaken).toBeGreaterThanOrEqual(d.info.numActionsTaken + 1);
-      expect(after.info.runningActions.length).toBe(after.info.numActionsTaken);
+      expect(after.info.runningActions.length).toBe(1); // the overlapping ALLOW_ALL starts are not tracked
       await h.delete();
     });
     await withServer(dbFile, async (_server, c) => {
