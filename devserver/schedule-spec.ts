@@ -17,10 +17,10 @@ type Calendar = Record<(typeof FIELDS)[number], Range[]>;
 
 const FIELDS = ['second', 'minute', 'hour', 'dayOfMonth', 'month', 'year', 'dayOfWeek'] as const;
 const BOUNDS: Record<(typeof FIELDS)[number], [number, number]> = {
-  second: [0, 59], minute: [0, 59], hour: [0, 23], dayOfMonth: [1, 31], month: [1, 12], year: [1970, 2999], dayOfWeek: [0, 7],
+  second: [0, 59], minute: [0, 59], hour: [0, 23], dayOfMonth: [1, 31], month: [1, 12], year: [2000, 2100], dayOfWeek: [0, 7],
 };
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+const DAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const SHORTHANDS: Record<string, string> = {
   '@yearly': '0 0 1 1 *', '@annually': '0 0 1 1 *', '@monthly': '0 0 1 * *', '@weekly': '0 0 * * 0',
   '@daily': '0 0 * * *', '@midnight': '0 0 * * *', '@hourly': '0 * * * *',
@@ -32,13 +32,15 @@ const SEGMENT = 7 * 86_400_000;
 /** The prefix the SDK turns into a TypeError carrying the rest of the message. */
 export const specError = (message: string) => invalidArgument(`Invalid schedule spec: ${message}`);
 
-function parseValue(text: string, field: string): number {
-  const t = text.toLowerCase();
+/** A value: a number, or a month (at least 3 letters) or day of week (at least 2) name or its prefix. */
+function parseValue(text: string, field: (typeof FIELDS)[number], min = BOUNDS[field][0]): number {
+  const t = text.trim().toLowerCase();
   const names = field === 'month' ? MONTHS : field === 'dayOfWeek' ? DAYS : undefined;
-  const i = names ? names.findIndex((n) => t.startsWith(n)) : -1;
-  if (i >= 0) return field === 'month' ? i + 1 : i;
-  if (!/^\d+$/.test(t)) throw specError(`invalid ${field} value "${text}"`);
-  return Number(t);
+  const i = names && t.length >= (field === 'month' ? 3 : 2) ? names.findIndex((n) => n.startsWith(t)) : -1;
+  const v = i >= 0 ? (field === 'month' ? i + 1 : i) : /^\d+$/.test(t) ? Number(t) : NaN;
+  if (Number.isNaN(v)) throw specError(`malformed ${field} value "${text}"`);
+  if (v < min || v > BOUNDS[field][1]) throw specError(`${field} value "${text}" is out of range [${min}-${BOUNDS[field][1]}]`);
+  return v;
 }
 
 /** One field of a CalendarSpec ("*", "x", "x-z", "x/y", "x-z/y", lists) as ranges. */
@@ -53,8 +55,10 @@ function parseCalendarField(text: string, field: (typeof FIELDS)[number]): Range
     let end: number;
     if (range === '*') [start, end] = [min, max];
     else if (range!.includes('-')) {
-      const [a, b] = range!.split('-');
-      [start, end] = [parseValue(a!, field), parseValue(b!, field)];
+      const [a, b, more] = range!.split('-');
+      if (more !== undefined) throw specError(`malformed ${field} range "${part}"`);
+      start = parseValue(a!, field);
+      end = parseValue(b!, field, start);
     } else {
       start = parseValue(range!, field);
       end = stepText === undefined ? start : max;
@@ -118,7 +122,8 @@ function checkStructured(c: Msg, where: string): Calendar {
       const start = Number(r.start ?? 0);
       const end = Math.max(Number(r.end ?? 0), start);
       const step = Number(r.step ?? 0) || 1;
-      if (start < min || end > max || step < 0) throw specError(`${where}.${f}: range ${start}-${end} is out of bounds ${min}-${max}`);
+      const top = f === 'dayOfWeek' ? 6 : max;
+      if (start < min || start > top || end > top || step < 0) throw specError(`invalid calendar spec: ${where}.${f} range ${start}-${end} (step ${step}) is not in range [${min}-${top}]`);
       return { start, end, step };
     });
   }
@@ -131,7 +136,7 @@ const dayOfWeekMatches = (ranges: Range[], v: number) => matches(ranges, v) || (
 /** The first wall-clock time (ms on a UTC-labelled line, whole seconds) ≥ `from` matching `c`. */
 function nextWall(c: Calendar, from: number): number | undefined {
   const d = new Date(Math.ceil(from / 1000) * 1000);
-  const lastYear = d.getUTCFullYear() + 100;
+  const lastYear = BOUNDS.year[1]; // as the real server, no calendar time after 2100
   while (d.getUTCFullYear() <= lastYear) {
     if (c.year.length > 0 && !matches(c.year, d.getUTCFullYear())) d.setTime(Date.UTC(d.getUTCFullYear() + 1, 0, 1));
     else if (!matches(c.month, d.getUTCMonth() + 1)) d.setTime(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1));
@@ -205,8 +210,9 @@ export class CompiledSpec {
     this.intervals = intervals.map((iv, i) => {
       const every = Math.floor((durationToMs(iv.interval) ?? 0) / 1000) * 1000;
       const phase = Math.floor((durationToMs(iv.phase) ?? 0) / 1000) * 1000;
-      if (every <= 0) throw specError(`interval[${i}].interval must be positive (at least one second)`);
-      if (phase < 0) throw specError(`interval[${i}].phase must not be negative`);
+      if (every < 1000) throw specError(`interval is too small (interval[${i}].interval must be at least one second)`);
+      if (phase < 0) throw specError(`phase is negative (interval[${i}].phase)`);
+      if (phase >= every) throw specError(`phase cannot be greater than Interval (interval[${i}])`);
       return { every, phase };
     });
     const excluded: Msg[] = [...(spec.excludeStructuredCalendar ?? [])];

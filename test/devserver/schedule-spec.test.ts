@@ -36,6 +36,22 @@ test('cron strings are shown as structured calendars, their time zone as the spe
   expect(s.normalized.cronString).toBeUndefined();
 });
 
+test.each([
+  [{ cronString: ['61 * * * *'] }, 'minute value "61" is out of range [0-59]'],
+  [{ cronString: ['0 0 31-2 * *'] }, 'dayOfMonth value "2" is out of range [31-31]'],
+  [{ calendar: [{ month: 'ju' }] }, 'malformed month value "ju"'],
+  [{ interval: [{ interval: { seconds: 60 }, phase: { seconds: 60 } }] }, 'phase cannot be greater than Interval'],
+  [{ structuredCalendar: [{ hour: [{ start: 24 }] }] }, 'structuredCalendar[0].hour range 24-24 (step 1) is not in range [0-23]'],
+  [{ cronString: ['0 0 * *'] }, 'expected 5, 6 or 7 fields, got 4'],
+])('%j is refused: %s', (spec, message) => {
+  expect(() => compileSpec(spec, 'seed')).toThrow(`Invalid schedule spec: `);
+  expect(() => compileSpec(spec, 'seed')).toThrow(message);
+});
+
+test('month and day names by prefix (3 and 2 letters at least)', () => {
+  expect(times({ calendar: [{ month: 'sept', dayOfMonth: '1', dayOfWeek: 'tu' }] }, '2026-01-01T00:00:00Z', 1)).toEqual(['2026-09-01T00:00:00Z']);
+});
+
 test('an unknown time zone and timezoneData are refused, naming them', () => {
   expect(() => compileSpec({ timezoneName: 'Mars/Olympus' }, 'seed')).toThrow('Invalid schedule spec: unknown time zone Mars/Olympus');
   expect(() => compileSpec({ timezoneData: Buffer.from('TZif') }, 'seed')).toThrow('timezoneData is not supported');

@@ -273,9 +273,9 @@ test('validation errors name what is wrong; a duplicate id is ScheduleAlreadyRun
   const scheduleId = id('invalid');
   const cron = await errorOf(client().schedule.create({ ...options(scheduleId), spec: { cronExpressions: ['61 * * * *'] } }));
   expect(cron).toBeInstanceOf(TypeError);
-  expect(cron.message).toMatch(/minute/);
+  expect(cron.message).toBe('minute value "61" is out of range [0-59]');
   const interval = await errorOf(client().schedule.create({ ...options(scheduleId), spec: { intervals: [{ every: 0 }] } }));
-  expect(interval.message).toContain('interval[0].interval must be positive');
+  expect(interval.message).toContain('interval is too small (interval[0].interval must be at least one second)');
   const zone = await errorOf(client().schedule.create({ ...options(scheduleId), spec: { calendars: [{ hour: 9 }], timezone: 'Mars/Olympus' } }));
   expect(zone.message).toContain('unknown time zone Mars/Olympus');
   const raw = await errorOf(client().workflowService.createSchedule({
