@@ -19,7 +19,9 @@ function checkAction(action: Msg | undefined): Msg {
   if (!sw.workflowId) throw invalidArgument('Invalid schedule action: action.startWorkflow.workflowId is not set.');
   if (!sw.workflowType?.name) throw invalidArgument('Invalid schedule action: action.startWorkflow.workflowType is not set.');
   if (!sw.taskQueue?.name) throw invalidArgument('Invalid schedule action: action.startWorkflow.taskQueue is not set.');
-  if (sw.cronSchedule) throw invalidArgument('Invalid schedule action: action.startWorkflow.cronSchedule may not be used in a schedule.');
+  // the real frontend's words
+  if (sw.cronSchedule) throw invalidArgument('Scheduled workflow must not contain CronSchedule');
+  if (sw.workflowIdReusePolicy && sw.workflowIdReusePolicy !== 'WORKFLOW_ID_REUSE_POLICY_UNSPECIFIED') throw invalidArgument('Scheduled workflow must not contain WorkflowIDReusePolicy');
   return action!;
 }
 

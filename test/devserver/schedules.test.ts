@@ -283,6 +283,10 @@ test('validation errors name what is wrong; a duplicate id is ScheduleAlreadyRun
   }));
   expect(raw.code).toBe(3);
   expect(raw.message).toContain('action.startWorkflow.taskQueue is not set');
+  const cronInAction = await errorOf(client().workflowService.createSchedule({
+    namespace: 'default', scheduleId, schedule: { spec: {}, action: { startWorkflow: { workflowId: 'w', workflowType: { name: 'greeting' }, taskQueue: { name: taskQueue }, cronSchedule: '* * * * *' } } },
+  }));
+  expect(cronInAction.message).toContain('Scheduled workflow must not contain CronSchedule');
   await client().schedule.create(options(scheduleId));
   expect(await errorOf(client().schedule.create(options(scheduleId)))).toBeInstanceOf(ScheduleAlreadyRunning);
   await client().schedule.getHandle(scheduleId).delete();
