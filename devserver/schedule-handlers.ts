@@ -140,7 +140,9 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
       const namespace = ns(req);
       const id = req.scheduleId as string;
       if (!id) throw invalidArgument('ScheduleId is not set on request.');
-      if (schedules.map.has(`${namespace}/${id}`)) {
+      const existing = schedules.map.get(`${namespace}/${id}`);
+      if (existing && req.requestId && existing.saved.requestId === req.requestId) return { conflictToken: Buffer.from(String(existing.saved.token)) };
+      if (existing) {
         throw alreadyExists('Schedule with this ID is already registered', {
           typeName: 'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
           value: { startRequestId: '', runId: '' },
@@ -152,7 +154,7 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
       const s = schedules.add({
         namespace, id, schedule, memo: req.memo, searchAttributes,
         counts: { actionCount: 0, missedCatchupWindow: 0, overlapSkipped: 0, bufferDropped: 0 },
-        createTime: now, recent: [], running: [], buffer: [], lastProcessed: now, token: 1,
+        createTime: now, recent: [], running: [], buffer: [], lastProcessed: now, token: 1, requestId: req.requestId || undefined,
       });
       applyPatch(engine, schedules, s, req.initialPatch);
       schedules.step(s);

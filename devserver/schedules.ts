@@ -15,6 +15,8 @@ import { keywordPayload } from './visibility.js';
 
 export const MAX_BUFFER = 1000;
 const RECENT = 10;
+/** how long a schedule with nothing more to do is kept (the real server's RetentionTime) */
+const RETENTION_MS = 7 * 86_400_000;
 
 export interface BufferedStart {
   nominal: number;
@@ -48,6 +50,8 @@ export interface SavedSchedule {
   /** spec times up to this one are processed */
   lastProcessed: number;
   token: number;
+  /** the create request's id: the same create again is answered as done */
+  requestId?: string;
   lastCompletionResult?: Msg;
   continuedFailure?: Msg;
 }
@@ -263,9 +267,18 @@ export class Schedules {
     s.cancelTimer = undefined;
     if (this.map.get(key(s.saved.namespace, s.saved.id)) !== s) return;
     const state = s.saved.schedule.state as Msg;
-    if (state.paused || (state.limitedActions && Number(state.remainingActions ?? 0) <= 0)) return;
-    const n = s.spec.nextNominal(s.saved.lastProcessed);
-    if (n === undefined) return;
+    if (state.paused) return;
+    const n = state.limitedActions && Number(state.remainingActions ?? 0) <= 0 ? undefined : s.spec.nextNominal(s.saved.lastProcessed);
+    if (n === undefined) {
+      // nothing more to do: the real server deletes the schedule a retention time after its last event
+      const last = Math.max(s.saved.createTime, s.saved.updateTime ?? 0, s.saved.recent[s.saved.recent.length - 1]?.actualTime ?? 0);
+      s.cancelTimer = this.engine.clock.at(last + RETENTION_MS, () => {
+        s.cancelTimer = undefined;
+        this.engine.log(`schedule ${s.saved.id} has nothing more to do: deleted ${RETENTION_MS / 86_400_000} days after its last action or update`);
+        this.delete(s);
+      });
+      return;
+    }
     s.cancelTimer = this.engine.clock.at(s.spec.actual(n), () => {
       s.cancelTimer = undefined;
       this.step(s);
@@ -294,6 +307,13 @@ export class Schedules {
     const saved = s.saved;
     const i = saved.running.findIndex((r) => r.workflowId === run.workflowId && this.engine.currentRunOfChain(run.namespace, r.workflowId, r.runId) === run);
     if (i < 0) return;
+    this.settle(s, run, i);
+    this.step(s);
+  }
+
+  /** A started workflow closed: it leaves the running list and passes on its result or failure (and may pause the schedule). */
+  private settle(s: Sched, run: Run, i: number): void {
+    const saved = s.saved;
     saved.running.splice(i, 1);
     this.byWorkflow.delete(key(run.namespace, run.workflowId));
     const close = run.history[run.history.length - 1];
@@ -310,19 +330,18 @@ export class Schedules {
         saved.token++;
       }
     }
-    this.step(s);
   }
 
-  /** After a restart: started workflows that closed while the server was down are let go, and the missed times taken. */
+  /** After a restart: started workflows that closed while the server was down are settled, and the missed times taken. */
   restore(saved: SavedSchedule[]): void {
     for (const rec of saved) {
       const s = this.add(rec);
-      rec.running = rec.running.filter((r) => {
+      for (let i = rec.running.length - 1; i >= 0; i--) {
+        const r = rec.running[i]!;
         const run = this.engine.currentRunOfChain(rec.namespace, r.workflowId, r.runId);
-        const open = !!run && this.engine.isOpen(run);
-        if (!open) this.byWorkflow.delete(key(rec.namespace, r.workflowId));
-        return open;
-      });
+        if (!run) rec.running.splice(i, 1);
+        else if (!this.engine.isOpen(run)) this.settle(s, run, i);
+      }
       this.step(s);
     }
   }

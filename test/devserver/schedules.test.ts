@@ -289,6 +289,12 @@ test('validation errors name what is wrong; a duplicate id is ScheduleAlreadyRun
   expect(cronInAction.message).toContain('Scheduled workflow must not contain CronSchedule');
   await client().schedule.create(options(scheduleId));
   expect(await errorOf(client().schedule.create(options(scheduleId)))).toBeInstanceOf(ScheduleAlreadyRunning);
+  // the same request again (a retried call) is answered as done
+  const again = { namespace: 'default', scheduleId: id('retried'), requestId: 'req-1', schedule: (await client().schedule.getHandle(scheduleId).describe()).raw.schedule };
+  await client().workflowService.createSchedule(again);
+  await client().workflowService.createSchedule(again);
+  expect(await errorOf(client().workflowService.createSchedule({ ...again, requestId: 'req-2' }))).toMatchObject({ code: 6 });
+  await client().schedule.getHandle(again.scheduleId).delete();
   await client().schedule.getHandle(scheduleId).delete();
 });
 
@@ -323,7 +329,11 @@ test('limited actions: the schedule stops after its remaining actions', async ()
   expect(d.info.numActionsTaken).toBe(2);
   expect(d.state.remainingActions).toBe(0);
   expect(d.info.nextActionTimes).toEqual([]);
-  await handle.delete();
+  // with nothing more to do it is deleted a week after its last action, as on the real server
+  await conformance.t.env.sleep(6 * 24 * HOUR);
+  await handle.describe();
+  await conformance.t.env.sleep(24 * HOUR + MINUTE);
+  expect(await errorOf(handle.describe())).toBeInstanceOf(ScheduleNotFoundError);
 });
 
 test('pauseOnFailure: a failed workflow pauses the schedule with a note naming it', async () => {
