@@ -261,6 +261,9 @@ test('list shows the schedules; TemporalSchedulePaused selects the paused ones',
   const entry = all.find((s) => s.scheduleId === b)!;
   expect(entry.state).toEqual({ paused: true, note: 'held' });
   expect(entry.action).toEqual({ type: 'startWorkflow', workflowType: 'greeting' });
+  const paged = [];
+  for await (const s of client().schedule.list({ pageSize: 1 })) paged.push(s.scheduleId);
+  expect(paged.sort()).toEqual(all.map((s) => s.scheduleId).sort());
   const paused = [];
   for await (const s of client().schedule.list({ query: 'TemporalSchedulePaused = true' })) paused.push(s.scheduleId);
   expect(paused).toContain(b);
