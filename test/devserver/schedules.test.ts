@@ -139,6 +139,33 @@ test('BUFFER_ONE: one time waits for the running workflow and starts when it clo
   await handle.delete();
 });
 
+test('BUFFER_ALL: every time due while the workflow runs waits its turn', async () => {
+  const scheduleId = id('buffer-all');
+  const handle = await client().schedule.create({
+    ...options(scheduleId, {}, 'sleeper', [25 * MINUTE]), spec: { intervals: [{ every: '10 minutes' }] }, policies: { overlap: ScheduleOverlapPolicy.BUFFER_ALL },
+  });
+  await conformance.t.env.sleep(10 * MINUTE + 25 * MINUTE + 5 * MINUTE);
+  const d = await handle.describe();
+  // the first runs 25 min, the second starts when it closes; the two times due since wait in the buffer
+  expect(d.info.numActionsTaken).toBe(2);
+  expect(d.info.numActionsSkippedOverlap).toBe(0);
+  expect(Number(d.raw.info?.bufferSize)).toBe(2);
+  await terminateRunning(scheduleId);
+  await handle.delete();
+});
+
+test('each workflow gets the last completion result of the one before', async () => {
+  const scheduleId = id('last-result');
+  const handle = await client().schedule.create({ ...options(scheduleId, {}, 'cronCounter', []), spec: { intervals: [{ every: '10 minutes' }] } });
+  await conformance.t.env.sleep(30 * MINUTE);
+  const ids = (await handle.describe()).info.recentActions.map((a) => a.action.workflow.workflowId);
+  await handle.delete();
+  expect(ids).toHaveLength(3);
+  const results = [];
+  for (const w of ids) results.push(((await client().workflow.getHandle(w).result()) as { count: number }).count);
+  expect(results).toEqual([1, 2, 3]);
+});
+
 test('TERMINATE_OTHER: a time due while the last workflow runs terminates it and starts the next', async () => {
   const scheduleId = id('terminate');
   const t0 = await now();
