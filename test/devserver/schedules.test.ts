@@ -281,7 +281,7 @@ test('list shows the schedules; TemporalSchedulePaused selects the paused ones',
   const a = id('list-a');
   const b = id('list-b');
   await client().schedule.create(options(a));
-  await client().schedule.create({ ...options(b), state: { paused: true, note: 'held' } });
+  await client().schedule.create({ ...options(b), state: { paused: true, note: 'held' }, searchAttributes: { CustomKeywordField: ['team-b'] } });
   const all = [];
   for await (const s of client().schedule.list()) all.push(s);
   expect(all.map((s) => s.scheduleId)).toEqual(expect.arrayContaining([a, b]));
@@ -295,6 +295,13 @@ test('list shows the schedules; TemporalSchedulePaused selects the paused ones',
   for await (const s of client().schedule.list({ query: 'TemporalSchedulePaused = true' })) paused.push(s.scheduleId);
   expect(paused).toContain(b);
   expect(paused).not.toContain(a);
+  const byAttribute = [];
+  for await (const s of client().schedule.list({ query: 'CustomKeywordField = "team-b"' })) byAttribute.push(s);
+  expect(byAttribute.map((s) => s.scheduleId)).toEqual([b]);
+  expect(byAttribute[0]!.searchAttributes).toEqual({ CustomKeywordField: ['team-b'] });
+  const byId = [];
+  for await (const s of client().schedule.list({ query: `ScheduleId = "${a}"` })) byId.push(s.scheduleId);
+  expect(byId).toEqual([a]);
   await client().schedule.getHandle(a).delete();
   await client().schedule.getHandle(b).delete();
 });
