@@ -149,6 +149,11 @@ export class Schedules {
   private takeDue(s: Sched): void {
     const now = this.engine.clock.now();
     const window = durationToMs(s.saved.schedule.policies.catchupWindow) ?? 365 * 86_400_000;
+    if (!this.canTake(s, false, false)) {
+      // paused or out of actions: the whole range passes at once, nothing counted (as the real server)
+      s.saved.lastProcessed = Math.max(s.saved.lastProcessed, now);
+      return;
+    }
     let n = s.spec.nextNominal(s.saved.lastProcessed);
     for (let count = 0; n !== undefined; count++) {
       const actual = s.spec.actual(n);
@@ -159,10 +164,8 @@ export class Schedules {
         s.saved.lastProcessed = now;
         break;
       }
-      if (this.canTake(s, false, false)) {
-        if (now - actual > window) s.saved.counts.missedCatchupWindow++;
-        else this.pushBuffer(s, { nominal: n, actual, manual: false });
-      }
+      if (now - actual > window) s.saved.counts.missedCatchupWindow++;
+      else this.pushBuffer(s, { nominal: n, actual, manual: false });
       n = s.spec.nextNominal(n);
     }
   }
