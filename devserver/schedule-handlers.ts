@@ -148,7 +148,7 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
           value: { startRequestId: '', runId: '' },
         });
       }
-      const { schedule } = normalised(engine, req.schedule, `${namespace}/${id}`);
+      const { schedule } = normalised(engine, req.schedule, schedules.jitterSeed(namespace, id));
       const searchAttributes = checkedSearchAttributes(engine, req.searchAttributes, 'Invalid schedule search attributes');
       const now = engine.clock.now();
       const s = schedules.add({
@@ -169,7 +169,7 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
       if (token && token.length > 0 && Buffer.from(token).toString() !== String(s.saved.token)) {
         throw failedPrecondition('mismatched conflict token'); // the CHASM scheduler's answer (the older workflow-based one drops the update)
       }
-      const { schedule, spec } = normalised(engine, req.schedule, `${s.saved.namespace}/${s.saved.id}`);
+      const { schedule, spec } = normalised(engine, req.schedule, schedules.jitterSeed(s.saved.namespace, s.saved.id));
       const searchAttributes = req.searchAttributes ? checkedSearchAttributes(engine, req.searchAttributes, 'Invalid schedule search attributes') : undefined;
       schedules.step(s); // what was due is taken under the old schedule
       const now = engine.clock.now();

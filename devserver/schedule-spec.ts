@@ -2,10 +2,11 @@
 // strings and cron strings are compiled into structured calendars (and @every into intervals),
 // which is what DescribeSchedule shows; the times of a spec are the union of its calendars and
 // intervals minus the excluded calendars, inside [startTime, endTime], each delayed by a jitter
-// (a hash of the schedule and the time, so the same time always gets the same delay).
+// (the real server's: FarmHash of the time and `<namespace id>-<schedule id>`, so the same time
+// always gets the same delay, the one the real server gives it).
 // Calendars match the wall clock of `timezoneName` (UTC by default) literally: a 02:30 that a
 // DST change skips does not fire, a 01:30 it repeats fires twice.
-import { createHash } from 'node:crypto';
+import { fingerprint32 } from './farmhash.js';
 import { type Msg, durationToMs, invalidArgument, tsToMs } from './proto.js';
 
 interface Range {
@@ -242,15 +243,7 @@ export class CompiledSpec {
   nextNominal(after: number): number | undefined {
     let t = Math.max(after, this.startTime !== undefined ? this.startTime - 1 : after);
     for (let guard = 0; guard < 100_000; guard++) {
-      let best: number | undefined;
-      for (const c of this.calendars) {
-        const n = this.nextOfCalendar(c, t);
-        if (n !== undefined && (best === undefined || n < best)) best = n;
-      }
-      for (const iv of this.intervals) {
-        const n = iv.phase + (Math.floor((t - iv.phase) / iv.every) + 1) * iv.every;
-        if (best === undefined || n < best) best = n;
-      }
+      const best = this.rawNext(t);
       if (best === undefined || (this.endTime !== undefined && best > this.endTime)) return undefined;
       const wall = this.wall ? this.wall(best) : best;
       if (!this.excludes.some((c) => nextWall(c, wall) === wall)) return best;
@@ -259,13 +252,37 @@ export class CompiledSpec {
     return undefined;
   }
 
-  /** The time a nominal time fires at: delayed by its jitter, never past the next nominal time. */
+  /** The first time of a calendar or interval after `t` (no start, end or excludes). */
+  private rawNext(t: number): number | undefined {
+    let best: number | undefined;
+    for (const c of this.calendars) {
+      const n = this.nextOfCalendar(c, t);
+      if (n !== undefined && (best === undefined || n < best)) best = n;
+    }
+    for (const iv of this.intervals) {
+      const n = iv.phase + (Math.floor((t - iv.phase) / iv.every) + 1) * iv.every;
+      if (best === undefined || n < best) best = n;
+    }
+    return best;
+  }
+
+  /**
+   * The time a nominal time fires at, delayed by its jitter as the real server computes it: the
+   * FarmHash Fingerprint32 of the time as Go marshals it followed by the seed, times the jitter
+   * in ms (never past the next raw time), over 2^32.
+   */
   actual(nominal: number): number {
     if (this.jitterMs <= 0) return nominal;
-    const next = this.nextNominal(nominal);
-    const max = Math.min(this.jitterMs, next !== undefined ? next - nominal : this.jitterMs);
-    const h = createHash('sha256').update(`${this.seed}/${nominal}`).digest();
-    return nominal + Math.floor((h.readUIntBE(0, 6) / 2 ** 48) * max);
+    const following = this.rawNext(nominal);
+    const max = Math.floor(Math.min(this.jitterMs, following !== undefined ? following - nominal : this.jitterMs, 0xffffffff));
+    const sec = BigInt(Math.floor(nominal / 1000)) + 62_135_596_800n; // Go: seconds since year 1
+    const bin = Buffer.alloc(15);
+    bin[0] = 1; // time.MarshalBinary version 1
+    bin.writeBigInt64BE(sec, 1);
+    bin.writeUInt32BE((nominal % 1000) * 1e6, 9);
+    bin.writeInt16BE(-1, 13); // the zone: UTC
+    const fp = fingerprint32(Buffer.concat([bin, Buffer.from(this.seed)]));
+    return nominal + Number((BigInt(fp) * BigInt(max)) >> 32n);
   }
 
   private nextOfCalendar(c: Calendar, after: number): number | undefined {
@@ -294,7 +311,7 @@ export class CompiledSpec {
   }
 }
 
-/** Validates and compiles a spec; `seed` makes the jitter of each time (the schedule's id). */
+/** Validates and compiles a spec; `seed` makes the jitter of each time (`<namespace id>-<schedule id>`, see jitterSeed). */
 export function compileSpec(spec: Msg | undefined, seed: string): CompiledSpec {
   return new CompiledSpec(spec ?? {}, seed);
 }

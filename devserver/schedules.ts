@@ -79,6 +79,11 @@ export class Schedules {
     engine.closeListeners.push((run) => this.runClosed(run));
   }
 
+  /** What the jitter of a schedule's times is hashed with: `<namespace id>-<schedule id>`, as on the real server. */
+  jitterSeed(ns: string, id: string): string {
+    return `${this.engine.namespace(ns).id}-${id}`;
+  }
+
   get(ns: string, id: string): Sched {
     const s = this.map.get(key(ns, id));
     if (!s) throw notFound(`schedule "${id}" not found`);
@@ -86,7 +91,7 @@ export class Schedules {
   }
 
   add(saved: SavedSchedule): Sched {
-    const s: Sched = { saved, spec: compileSpec(saved.schedule.spec, key(saved.namespace, saved.id)), busy: false, again: false };
+    const s: Sched = { saved, spec: compileSpec(saved.schedule.spec, this.jitterSeed(saved.namespace, saved.id)), busy: false, again: false };
     this.map.set(key(saved.namespace, saved.id), s);
     this.tombstones.delete(key(saved.namespace, saved.id));
     for (const r of saved.running) this.byWorkflow.set(key(saved.namespace, r.workflowId), s);

@@ -1,4 +1,5 @@
 // Schedule spec times as the real server computes them (temporal.api.schedule.v1.ScheduleSpec).
+import { fingerprint32 } from '../../devserver/farmhash.js';
 import { compileSpec } from '../../devserver/schedule-spec.js';
 
 const sec = (iso: string) => ({ seconds: Date.parse(iso) / 1000, nanos: 0 });
@@ -61,4 +62,22 @@ test('the next time of an every-second calendar across a DST change is found at 
   const started = Date.now();
   expect(times({ cronString: ['* * * * * * *'], timezoneName: 'America/New_York' }, '2026-11-01T05:59:58Z', 3)).toEqual(['2026-11-01T05:59:59Z', '2026-11-01T06:00:00Z', '2026-11-01T06:00:01Z']);
   expect(Date.now() - started).toBeLessThan(200);
+});
+
+test.each([
+  [0xe273108f, 'Discard medicine more than two years old.'],
+  [0x322984d9, "Nepal premier won't resign."],
+  [0x11c493bb, 'The fugacity of a constituent in a mixture of gases at a given temperature is proportional to its mole fraction.  Lewis-Randall Rule'],
+])('the jitter hash is FarmHash Fingerprint32 (go-farm golden value %i)', (expected, input) => {
+  expect(fingerprint32(Buffer.from(input))).toBe(expected);
+});
+
+test('jitter: up to the jitter, never past the next time, the same for the same time and seed', () => {
+  const spec = { interval: [{ interval: { seconds: 60 } }], jitter: { seconds: 3600 } };
+  const a = compileSpec(spec, 'ns-id-sched');
+  const delays = [1, 2, 3, 4, 5].map((k) => a.actual(k * 60_000) - k * 60_000);
+  expect(delays.every((d) => d >= 0 && d < 60_000)).toBe(true);
+  expect(new Set(delays).size).toBeGreaterThan(1);
+  expect(compileSpec(spec, 'ns-id-sched').actual(120_000)).toBe(a.actual(120_000));
+  expect(compileSpec(spec, 'other-seed').actual(120_000)).not.toBe(a.actual(120_000));
 });
