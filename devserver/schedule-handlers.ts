@@ -107,6 +107,16 @@ function describe(engine: Engine, schedules: Schedules, s: Sched): Msg {
   };
 }
 
+/** The spec in a list entry: at most 10 calendars, intervals and excludes each, as the real server keeps in its memo. */
+function listSpec(spec: Msg): Msg {
+  return {
+    ...spec,
+    structuredCalendar: spec.structuredCalendar?.slice(0, 10),
+    interval: spec.interval?.slice(0, 10),
+    excludeStructuredCalendar: spec.excludeStructuredCalendar?.slice(0, 10),
+  };
+}
+
 function recentActions(engine: Engine, saved: SavedSchedule, count: number): Msg[] {
   return saved.recent.slice(-count).map((a) => ({
     scheduleTime: ts(a.scheduleTime),
@@ -205,7 +215,7 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
           memo: s.saved.memo,
           searchAttributes: { indexedFields: s.saved.searchAttributes },
           info: {
-            spec: s.saved.schedule.spec,
+            spec: listSpec(s.saved.schedule.spec),
             workflowType: s.saved.schedule.action.startWorkflow.workflowType,
             notes: s.saved.schedule.state.notes,
             paused: s.saved.schedule.state.paused,
