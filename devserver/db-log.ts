@@ -1,6 +1,6 @@
 // The --db file: an append-only log of NDJSON records behind a version header. Each record is
 // the current state of one thing under a key (a run without its history, a piece of a run's
-// history, a namespace, the search attribute registry); on reading, the last record of each key
+// history, a namespace, the search attribute registry, a schedule); on reading, the last record of each key
 // wins. Appends are grouped (one write + one fsync
 // per commit); when the file holds more than twice its live records it is rewritten with only
 // them (temp file in the same directory, fsync, rename, fsync of the directory).
@@ -14,8 +14,8 @@ const HEADER_KEY = 'stratusDevDb';
 
 /** One line of the log: `t` is the record's kind, `k` its key (last one wins). */
 export interface DbRecord {
-  /** 'gone': the record of key `k` was deleted (a deleted run: its later restore skips it) */
-  t: 'run' | 'ev' | 'ns' | 'sa' | 'gone';
+  /** 'gone': the record of key `k` was deleted (a deleted run, a deleted schedule: a restore skips it) */
+  t: 'run' | 'ev' | 'ns' | 'sa' | 'sched' | 'gone';
   k: string;
   [field: string]: unknown;
 }

@@ -14,6 +14,7 @@ import { appendEvent, deliver, flushBuffered } from './history.js';
 import { type Msg, GrpcError, invalidArgument, notFound } from './proto.js';
 import { answerQuery, dispatchQueries, query } from './queries.js';
 import { type StartOptions, close, requestCancel, signal, startWorkflow, terminate, timeOut } from './runs.js';
+import { Schedules } from './schedules.js';
 import { TaskQueues } from './task-queues.js';
 import type { TokenData } from './tokens.js';
 import type { ActivityState, QueryState, Run, RunStatus, UpdateState, WorkflowTask } from './types.js';
@@ -101,6 +102,9 @@ export class Engine {
   onRunChange: (run: Run) => void = () => undefined;
   /** set by persistence.ts: `run` was deleted (delete-run.ts) */
   onRunDeleted: (run: Run) => void = () => undefined;
+  /** told of every run that closes, after its close event (schedules.ts watches the workflows it started) */
+  readonly closeListeners: Array<(run: Run) => void> = [];
+  readonly schedules: Schedules;
 
   constructor(readonly opts: EngineOptions) {
     this.clock = new Clock(opts.timeSkipping);
@@ -109,6 +113,7 @@ export class Engine {
     this.workflowQueues = new TaskQueues(() => this.changed());
     this.activityQueues = new TaskQueues(() => this.changed());
     for (const name of opts.namespaces ?? ['default']) this.registerNamespace(name);
+    this.schedules = new Schedules(this);
   }
 
   /** After any state change; `run`: its stored state changed without an event (--db must write it). */

@@ -5,14 +5,16 @@
 // one fsync. A run is two kinds of record: its state without the history (small, rewritten on each
 // change) and pieces of its history, each holding the events written since the run's last record,
 // so a change costs what changed, not the length of the history, and a closed run that does not
-// change is never rewritten.
-// Namespaces and the search attribute registry are their own records, written when they differ.
+// change is never rewritten. A deleted run's state record is replaced by a 'gone' record.
+// Namespaces, the search attribute registry and each schedule are their own records, written when
+// they differ; one that no longer exists (a deleted schedule) is written 'gone'.
 // On start the log is read (last record per key wins), the runs restored and resumed
 // (persist-runs.ts), and the file compacted if most of it is replaced records.
 import { existsSync } from 'node:fs';
 import { AppendLog, DB_VERSION, type DbRecord, DbFileError, type LoadedLog, readLog } from './db-log.js';
 import type { Engine, Namespace } from './engine.js';
 import { type SavedRun, handBackStartedTasks, restoreRuns, saveRun } from './persist-runs.js';
+import type { SavedSchedule } from './schedules.js';
 import type { HistoryEvent, Run } from './types.js';
 
 /** How long changes gather before they are written together. */
@@ -89,8 +91,15 @@ function historyOf(file: string, runId: string, pieces: DbRecord[] | undefined, 
 const nsRecord = (ns: Namespace): DbRecord => ({ t: 'ns', k: `ns:${ns.name}`, ns });
 const saRecord = (engine: Engine): DbRecord => ({ t: 'sa', k: 'sa', custom: Object.fromEntries(engine.searchAttributes.custom) });
 
+function scheduleRecords(engine: Engine): DbRecord[] {
+  return [...engine.schedules.map].map(([k, s]) => ({ t: 'sched', k: `sched:${k}`, schedule: s.saved }));
+}
+
+/** The kinds of record kept in step with the engine by comparing (a key that vanishes, a deleted schedule, is written 'gone'). */
+const GLOBAL_KINDS = new Set(['ns', 'sa', 'sched']);
+
 function globalRecords(engine: Engine): DbRecord[] {
-  return [...[...engine.namespaces.values()].map(nsRecord), saRecord(engine)];
+  return [...[...engine.namespaces.values()].map(nsRecord), saRecord(engine), ...scheduleRecords(engine)];
 }
 
 /** Every live record of the engine, as a compaction writes them (each history in one piece). */
@@ -111,6 +120,7 @@ function restore(engine: Engine, file: string, loaded: LoadedLog, written: Map<s
     for (const ns of legacy.namespaces) engine.namespaces.set(ns.name, ns);
     restoreSearchAttributes(legacy.searchAttributes);
   }
+  const schedules: SavedSchedule[] = [];
   const pieces = new Map<string, DbRecord[]>();
   for (const rec of loaded.records.values()) {
     if (rec.t !== 'ev') continue;
@@ -121,6 +131,7 @@ function restore(engine: Engine, file: string, loaded: LoadedLog, written: Map<s
   for (const rec of loaded.records.values()) {
     if (rec.t === 'ns') engine.namespaces.set((rec.ns as Namespace).name, rec.ns as Namespace);
     else if (rec.t === 'sa') restoreSearchAttributes(rec.custom as Record<string, string>);
+    else if (rec.t === 'sched') schedules.push(rec.schedule as SavedSchedule);
     else if (rec.t === 'run') {
       const saved = rec.run as SavedRun;
       // version 2 kept the whole history in the run record
@@ -131,7 +142,9 @@ function restore(engine: Engine, file: string, loaded: LoadedLog, written: Map<s
       runs.push(saved);
     }
   }
-  return restoreRuns(engine, runs);
+  const n = restoreRuns(engine, runs);
+  engine.schedules.restore(schedules);
+  return n;
 }
 
 export function attachPersistence(engine: Engine, file: string, stats?: PersistenceStats): Persistence {
@@ -181,7 +194,7 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
   }
   const lastGlobal = new Map<string, string>();
   if (loaded && !loaded.legacySnapshot) {
-    for (const rec of loaded.records.values()) if (rec.t !== 'run') lastGlobal.set(rec.k, JSON.stringify(rec));
+    for (const rec of loaded.records.values()) if (GLOBAL_KINDS.has(rec.t)) lastGlobal.set(rec.k, JSON.stringify(rec));
   }
   const open = AppendLog.open(file, loaded);
   opened = true;
@@ -204,11 +217,18 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
   function commit(): void {
     timer = undefined;
     const records: DbRecord[] = [];
+    const live = new Set<string>();
     for (const rec of globalRecords(engine)) {
+      live.add(rec.k);
       const text = JSON.stringify(rec);
       if (lastGlobal.get(rec.k) === text) continue;
       lastGlobal.set(rec.k, text);
       records.push(rec);
+    }
+    const vanished = [...lastGlobal.keys()].filter((k) => !live.has(k));
+    for (const k of vanished) {
+      lastGlobal.delete(k);
+      records.push({ t: 'gone', k });
     }
     const runs = [...dirty];
     for (const run of runs) records.push(...runRecords(run, written, false));
@@ -227,7 +247,8 @@ export function attachPersistence(engine: Engine, file: string, stats?: Persiste
         written.get(run.runId)!.count = -1; // not in the log: its history is written whole next time
       }
       for (const runId of gone) deleted.add(runId);
-      for (const rec of records) if (rec.t !== 'run') lastGlobal.delete(rec.k);
+      for (const rec of records) if (GLOBAL_KINDS.has(rec.t)) lastGlobal.delete(rec.k);
+      for (const k of vanished) lastGlobal.set(k, ''); // still to be written 'gone'
       if (!stopped && !timer) timer = setTimeout(commit, RETRY_MS);
       timer?.unref?.();
       return;

@@ -288,6 +288,7 @@ export function close(engine: Engine, run: Run, status: RunStatus): void {
   // a run followed by another (continue-as-new, retry, cron) is not the child's end
   if (!run.newRunId) notifyParent(engine, run);
   engine.dispatchQueries(run);
+  for (const listener of engine.closeListeners) listener(run);
   engine.changed();
 }
 

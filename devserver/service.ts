@@ -26,6 +26,7 @@ import { executionInfo, legacyListHandlers, listPage, listRuns } from './listing
 import { batchHandlers } from './batch.js';
 import { deleteWorkflowExecution } from './delete-run.js';
 import { resetExtendedInfo, resetWorkflowExecution } from './reset.js';
+import { scheduleHandlers } from './schedule-handlers.js';
 import { keywordPayload, statusName } from './visibility.js';
 
 const POLL_TIMEOUT_MS = 55_000;
@@ -36,13 +37,15 @@ export function workflowServiceHandlers(engine: Engine): Record<string, Handler>
   const onCancel = (call: CallContext) => (cancel: () => void) => call.on('cancelled', cancel);
 
   return {
+    ...scheduleHandlers(engine, ns),
+
     GetSystemInfo: () => ({
       serverVersion: SERVER_VERSION,
       capabilities: {
         signalAndQueryHeader: true,
         internalErrorDifferentiation: true,
         activityFailureIncludeHeartbeat: true,
-        supportsSchedules: false,
+        supportsSchedules: true,
         encodedFailureAttributes: true,
         buildIdBasedVersioning: false,
         upsertMemo: true,
@@ -376,7 +379,7 @@ function describeNamespace(n: Namespace): Msg {
       data: n.data ?? {},
       id: n.id,
       capabilities: { eagerWorkflowStart: true, syncUpdate: true, asyncUpdate: true, workerHeartbeats: false },
-      supportsSchedules: false,
+      supportsSchedules: true,
     },
     config: {
       workflowExecutionRetentionTtl: { seconds: Math.floor(n.retentionMs / 1000) },

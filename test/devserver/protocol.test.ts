@@ -33,9 +33,9 @@ async function errorOf(p: Promise<unknown>): Promise<Error & { code?: number; de
 }
 
 test('a method the server does not implement answers UNIMPLEMENTED naming the method', async () => {
-  const err = await errorOf(t.env.connection.workflowService.listSchedules({ namespace: 'default' }));
+  const err = await errorOf(t.env.connection.workflowService.listWorkers({ namespace: 'default' }));
   expect(err.code).toBe(12);
-  expect(err.message).toContain('WorkflowService.ListSchedules is not implemented');
+  expect(err.message).toContain('WorkflowService.ListWorkers is not implemented');
 });
 
 test('an unknown namespace is NamespaceNotFoundError', async () => {
