@@ -1,7 +1,11 @@
-// Cron schedules as the real server reads them (robfig/cron, UTC): five fields
+// Cron schedules as the real server reads them (robfig/cron): five fields
 // (minute hour day-of-month month day-of-week) with *, lists, ranges, steps and month / day
 // names, and the descriptors @yearly @annually @monthly @weekly @daily @midnight @hourly and
 // @every <duration>. Day of month and day of week, when both are restricted, match either.
+// Times are UTC unless the schedule starts with `CRON_TZ=<zone>` or `TZ=<zone>` (an IANA zone):
+// then the fields match that zone's wall clock (a time a DST change skips does not fire, one it
+// repeats fires twice).
+import { nextInZone, wallClock } from './time-zones.js';
 
 export interface CronSchedule {
   /** the first scheduled time strictly after `t` (ms since the epoch) */
@@ -69,7 +73,10 @@ function parseDuration(text: string): number {
 
 /** Parses a cron schedule; throws an Error saying what is wrong. */
 export function parseCron(spec: string): CronSchedule {
-  let text = spec.trim().replace(/^CRON_TZ=UTC\s+|^TZ=UTC\s+/, '');
+  let text = spec.trim();
+  const tz = /^(?:CRON_TZ|TZ)=(\S+)\s+/.exec(text);
+  if (tz) text = text.slice(tz[0].length);
+  const wallOf = tz ? wallClock(tz[1]!) : undefined;
   if (text.startsWith('@every ')) {
     const ms = Math.floor(parseDuration(text.slice(7).trim()) / 1000) * 1000;
     if (ms < 1000) throw new Error('@every needs at least one second');
@@ -89,26 +96,32 @@ export function parseCron(spec: string): CronSchedule {
     const b = dow.values.has(d.getUTCDay());
     return dom.star || dow.star ? a && b : a || b;
   };
+  /** The first matching minute at or after wall time `w` (ms on a UTC-labelled line). */
+  const firstAtOrAfter = (w: number): number | undefined => {
+    const d = new Date(Math.ceil(w / 60_000) * 60_000);
+    const limit = w + 5 * 366 * 86_400_000;
+    while (d.getTime() < limit) {
+      if (!month.values.has(d.getUTCMonth() + 1)) {
+        d.setUTCMonth(d.getUTCMonth() + 1, 1);
+        d.setUTCHours(0, 0, 0, 0);
+      } else if (!dayMatches(d)) {
+        d.setUTCDate(d.getUTCDate() + 1);
+        d.setUTCHours(0, 0, 0, 0);
+      } else if (!hour.values.has(d.getUTCHours())) {
+        d.setUTCHours(d.getUTCHours() + 1, 0, 0, 0);
+      } else if (!minute.values.has(d.getUTCMinutes())) {
+        d.setUTCMinutes(d.getUTCMinutes() + 1, 0, 0);
+      } else {
+        return d.getTime();
+      }
+    }
+    return undefined;
+  };
   return {
     next(t: number): number {
-      const d = new Date(Math.floor(t / 60_000) * 60_000 + 60_000);
-      const limit = t + 5 * 366 * 86_400_000;
-      while (d.getTime() < limit) {
-        if (!month.values.has(d.getUTCMonth() + 1)) {
-          d.setUTCMonth(d.getUTCMonth() + 1, 1);
-          d.setUTCHours(0, 0, 0, 0);
-        } else if (!dayMatches(d)) {
-          d.setUTCDate(d.getUTCDate() + 1);
-          d.setUTCHours(0, 0, 0, 0);
-        } else if (!hour.values.has(d.getUTCHours())) {
-          d.setUTCHours(d.getUTCHours() + 1, 0, 0, 0);
-        } else if (!minute.values.has(d.getUTCMinutes())) {
-          d.setUTCMinutes(d.getUTCMinutes() + 1, 0, 0);
-        } else {
-          return d.getTime();
-        }
-      }
-      throw new Error(`cron schedule "${spec}" never fires`);
+      const n = wallOf ? nextInZone(wallOf, t, firstAtOrAfter) : firstAtOrAfter(t + 1);
+      if (n === undefined) throw new Error(`cron schedule "${spec}" never fires`);
+      return n;
     },
   };
 }

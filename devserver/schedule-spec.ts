@@ -7,6 +7,7 @@
 // Calendars match the wall clock of `timezoneName` (UTC by default) literally: a 02:30 that a
 // DST change skips does not fire, a 01:30 it repeats fires twice.
 import { fingerprint32 } from './farmhash.js';
+import { nextInZone, wallClock } from './time-zones.js';
 import { type Msg, durationToMs, invalidArgument, tsToMs } from './proto.js';
 
 interface Range {
@@ -27,8 +28,6 @@ const SHORTHANDS: Record<string, string> = {
   '@daily': '0 0 * * *', '@midnight': '0 0 * * *', '@hourly': '0 * * * *',
 };
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-/** a time zone's offset is taken as changing at most once in this long (a binary search finds where) */
-const SEGMENT = 7 * 86_400_000;
 
 /** The prefix the SDK turns into a TypeError carrying the rest of the message. */
 export const specError = (message: string) => invalidArgument(`Invalid schedule spec: ${message}`);
@@ -150,28 +149,13 @@ function nextWall(c: Calendar, from: number): number | undefined {
   return undefined;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The wall clock of a zone as a function of the instant (undefined for UTC). */
+/** The wall clock of a zone as a function of the instant (undefined for UTC); an unknown zone is a spec error. */
 function zone(name: string): ((instant: number) => number) | undefined {
-  if (!name || name === 'UTC' || name === 'Etc/UTC') return undefined;
-  let f = formatters.get(name);
-  if (!f) {
-    try {
-      f = new Intl.DateTimeFormat('en-US', {
-        timeZone: name, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
-      });
-    } catch {
-      throw specError(`unknown time zone ${name}`);
-    }
-    formatters.set(name, f);
+  try {
+    return wallClock(name);
+  } catch (err) {
+    throw specError((err as Error).message);
   }
-  const fmt = f;
-  return (instant) => {
-    const p: Record<string, number> = {};
-    for (const part of fmt.formatToParts(instant)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-    return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) + (instant - Math.floor(instant / 1000) * 1000);
-  };
 }
 
 /** A validated spec: its normalised form and its times. */
@@ -288,26 +272,7 @@ export class CompiledSpec {
   private nextOfCalendar(c: Calendar, after: number): number | undefined {
     const wallOf = this.wall;
     if (!wallOf) return nextWall(c, after + 1);
-    // piece by piece of constant UTC offset: a wall time shown twice (a DST change back) is in
-    // two pieces, one skipped (a change forward) in none
-    const offsetAt = (t: number) => wallOf(t) - t;
-    for (let from = after, pieces = 0; pieces < 200; pieces++) {
-      const offset = offsetAt(from);
-      let end = from + SEGMENT;
-      if (offsetAt(end) !== offset) {
-        let lo = from; // offset(lo) === offset, offset(end) !== offset
-        while (end - lo > 1000) {
-          const mid = lo + Math.floor((end - lo) / 2000) * 1000;
-          if (offsetAt(mid) === offset) lo = mid;
-          else end = mid;
-        }
-      }
-      const w = nextWall(c, from + offset + 1);
-      if (w === undefined) return undefined;
-      if (w - offset < end) return w - offset;
-      from = end - 1;
-    }
-    return undefined;
+    return nextInZone(wallOf, after, (w) => nextWall(c, w));
   }
 }
 

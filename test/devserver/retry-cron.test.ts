@@ -99,7 +99,22 @@ test('a cron workflow first runs at the next cron time, then at each one, passin
   expect(Number(first.events![0]!.workflowExecutionStartedEventAttributes!.firstWorkflowTaskBackoff?.seconds ?? 0)).toBeGreaterThan(0);
 });
 
+test('a cron schedule in a time zone (CRON_TZ=) first runs at that zone\'s wall-clock time', async () => {
+  const workflowId = id('cron-tz');
+  const cronSchedule = 'CRON_TZ=America/New_York 0 9 * * *';
+  const handle = await conformance.t.env.client.workflow.start('cronCounter', { taskQueue, workflowId, cronSchedule });
+  const d = await handle.describe();
+  const firstRun = d.executionTime!;
+  const inNewYork = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hourCycle: 'h23', hour: 'numeric', minute: 'numeric' }).format(firstRun);
+  expect(inNewYork).toBe('09:00');
+  expect(firstRun.getTime() - d.startTime.getTime()).toBeLessThanOrEqual(86_400_000);
+  expect(firstRun.getTime()).toBeGreaterThan(d.startTime.getTime());
+  await handle.terminate('enough');
+});
+
 test('an invalid cron schedule is rejected with a message naming it', async () => {
   const err = await failureOf(conformance.t.env.client.workflow.start('cronCounter', { taskQueue, workflowId: id('cron'), cronSchedule: '61 * * * *' }));
   expect(`${err.message}: ${err.cause?.message}`).toContain('Invalid CronSchedule "61 * * * *"');
+  const zone = await failureOf(conformance.t.env.client.workflow.start('cronCounter', { taskQueue, workflowId: id('cron'), cronSchedule: 'CRON_TZ=Nowhere/Town 0 9 * * *' }));
+  expect(`${zone.message}: ${zone.cause?.message}`).toContain('unknown time zone Nowhere/Town');
 });
