@@ -5,6 +5,7 @@ import type { Worker } from '@temporalio/worker';
 import protobuf from 'protobufjs';
 import { createTestEnv, type TestEnv } from '../support/temporal.js';
 import { conformanceActivities } from './conformance-activities.js';
+import { errorOf } from './error-of.js';
 
 let t: TestEnv;
 let worker: Worker;
@@ -35,15 +36,6 @@ async function startAsync(): Promise<{ handle: ReturnType<TestEnv['env']['client
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`the activity of ${workflowId} never started`);
-}
-
-async function errorOf(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected an error');
 }
 
 /** A token in the real server's layout (temporal.server.api.token.v1.Task) naming no activity. */

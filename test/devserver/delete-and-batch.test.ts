@@ -3,11 +3,9 @@
 import { Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { useConformanceWorker } from './conformance-env.js';
-import { withServer } from './persistence-support.js';
+import { withDbFile, withServer } from './persistence-support.js';
+import { errorOf } from './error-of.js';
 
 const taskQueue = 'conformance-delete-batch';
 const conformance = useConformanceWorker(taskQueue);
@@ -15,15 +13,6 @@ const { id } = conformance;
 const client = () => conformance.t.env.client;
 const service = () => conformance.t.env.connection.workflowService;
 const { BatchOperationState, BatchOperationType } = temporal.api.enums.v1;
-
-async function errorOf(p: Promise<unknown>): Promise<Error & { code?: number; details?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: number };
-  }
-  throw new Error('expected an error');
-}
 
 /** Describes batch job `jobId` until it is no longer running. */
 async function finished(jobId: string): Promise<temporal.api.workflowservice.v1.DescribeBatchOperationResponse> {
@@ -74,9 +63,7 @@ describe('DeleteWorkflowExecution', () => {
   });
 
   test('with --db, a deleted run stays deleted and the older run stays not current', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stratus-delete-db-'));
-    try {
-      const dbFile = join(dir, 'dev.db');
+    await withDbFile(async (dbFile) => {
       const ids = await withServer(dbFile, async (_server, c) => {
         const svc = c.workflowService;
         const start = async (requestId: string) =>
@@ -97,9 +84,7 @@ describe('DeleteWorkflowExecution', () => {
         expect((await errorOf(describe())).code).toBe(5);
         expect((await describe(ids.older)).workflowExecutionInfo?.status).toBe(temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_TERMINATED);
       });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

@@ -1,11 +1,9 @@
 // Conformance: UpdateNamespace (what `temporal operator namespace update` sends) and the older
 // list APIs (ListOpen/ListClosed/ScanWorkflowExecutions) that tctl and older tools call.
 import { google, temporal } from '@temporalio/proto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { useConformanceWorker } from './conformance-env.js';
-import { withServer } from './persistence-support.js';
+import { withDbFile, withServer } from './persistence-support.js';
+import { errorOf } from './error-of.js';
 
 const taskQueue = 'conformance-namespaces-lists';
 const conformance = useConformanceWorker(taskQueue);
@@ -13,15 +11,6 @@ const { id } = conformance;
 const service = () => conformance.t.env.connection.workflowService;
 const days = (n: number) => google.protobuf.Duration.fromObject({ seconds: n * 86_400 });
 const at = (seconds: number) => google.protobuf.Timestamp.fromObject({ seconds });
-
-async function errorOf(p: Promise<unknown>): Promise<Error & { code?: number; details?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: number };
-  }
-  throw new Error('expected an error');
-}
 
 describe('UpdateNamespace', () => {
   test('changes description, owner, data (merged) and retention, as DescribeNamespace then shows', async () => {
@@ -56,18 +45,14 @@ describe('UpdateNamespace', () => {
 });
 
 test('with --db, an updated namespace is kept across a restart', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stratus-ns-db-'));
-  try {
-    const dbFile = join(dir, 'dev.db');
+  await withDbFile(async (dbFile) => {
     await withServer(dbFile, async (_server, client) => {
       await client.workflowService.registerNamespace({ namespace: 'kept', workflowExecutionRetentionPeriod: days(1) });
       await client.workflowService.updateNamespace({ namespace: 'kept', updateInfo: { description: 'images', data: { owner: 'maintainers' } } });
     });
     const described = await withServer(dbFile, (_server, client) => client.workflowService.describeNamespace({ namespace: 'kept' }));
     expect(described.namespaceInfo).toMatchObject({ description: 'images', data: { owner: 'maintainers' } });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 describe('ListOpen / ListClosed / ScanWorkflowExecutions', () => {

@@ -2,9 +2,21 @@
 // worker, and a reader of the file's records (what a user would see with `jq`).
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmbeddedServer, type EmbeddedServer } from '../../devserver/index.js';
 import { workflowBundle } from '../support/temporal.js';
+
+/** Runs `fn` with the path of a db file in a new temporary directory, removed afterwards. */
+export async function withDbFile<T>(fn: (dbFile: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'stratus-db-'));
+  try {
+    return await fn(join(dir, 'dev.db'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** Starts a server on `dbFile`, hands it and a client to `fn`, then stops it (which flushes). */
 export async function withServer<T>(dbFile: string, fn: (server: EmbeddedServer, client: Client) => Promise<T>, log: (m: string) => void = () => undefined): Promise<T> {

@@ -5,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import type { Worker } from '@temporalio/worker';
 import { parseServerArgs } from '../../devserver/main.js';
 import { createTestEnv, type TestEnv } from '../support/temporal.js';
+import { errorOf } from './error-of.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 let t: TestEnv;
@@ -22,15 +23,6 @@ afterAll(async () => {
   await running;
   await t?.teardown();
 });
-
-async function errorOf(p: Promise<unknown>): Promise<Error & { code?: number; details?: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: number };
-  }
-  throw new Error('expected an error');
-}
 
 test('a method the server does not implement answers UNIMPLEMENTED naming the method', async () => {
   const err = await errorOf(t.env.connection.workflowService.listWorkers({ namespace: 'default' }));

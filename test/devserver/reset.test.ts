@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { temporal } from '@temporalio/proto';
 import { useConformanceWorker } from './conformance-env.js';
+import { errorOf } from './error-of.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -12,15 +13,6 @@ const taskQueue = 'conformance-reset';
 const conformance = useConformanceWorker(taskQueue);
 const { id } = conformance;
 const client = () => conformance.t.env.client;
-
-async function errorOf(p: Promise<unknown>): Promise<Error & { code?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: number };
-  }
-  throw new Error('expected an error');
-}
 
 async function eventsOf(workflowId: string, runId?: string): Promise<Event[]> {
   return (await client().workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];

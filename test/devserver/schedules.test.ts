@@ -4,11 +4,9 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time.js';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { useConformanceWorker } from './conformance-env.js';
-import { withServer } from './persistence-support.js';
+import { withDbFile, withServer } from './persistence-support.js';
+import { errorOf } from './error-of.js';
 
 const taskQueue = 'conformance-schedules';
 const conformance = useConformanceWorker(taskQueue);
@@ -20,15 +18,6 @@ const client = () => conformance.t.env.client;
 const now = () => conformance.t.env.currentTimeMs();
 /** RFC 3339 in UTC without fractional seconds, as the real server appends it to workflow ids */
 const rfc3339 = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-
-async function errorOf(p: Promise<unknown>): Promise<Error & { code?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error & { code?: number };
-  }
-  throw new Error('expected an error');
-}
 
 function options(scheduleId: string, extra: Partial<ScheduleOptions> = {}, workflowType = 'greeting', args: unknown[] = ['sched']): ScheduleOptions {
   return {
@@ -388,11 +377,9 @@ test('pauseOnFailure: a failed workflow pauses the schedule with a note naming i
 });
 
 test('--db: a schedule survives a restart, catches up on the times within its catch-up window and keeps firing', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'stratus-sched-'));
-  const dbFile = join(dir, 'state.db');
   const scheduleId = 'persisted';
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  try {
+  await withDbFile(async (dbFile) => {
     const before = await withServer(dbFile, async (_server, c) => {
       const h = await c.schedule.create({ ...options(scheduleId, {}, 'waitForever', []), spec: { intervals: [{ every: '1 second' }] },
         policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '10 seconds' },
@@ -417,7 +404,5 @@ test('--db: a schedule survives a restart, catches up on the times within its ca
     await withServer(dbFile, async (_server, c) => {
       expect(await errorOf(c.schedule.getHandle(scheduleId).describe())).toBeInstanceOf(ScheduleNotFoundError);
     });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

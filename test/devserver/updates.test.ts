@@ -1,21 +1,13 @@
 // Conformance: updates that outlive their workflow run, and the limit on updates in flight.
 import { Client, Connection, WorkflowUpdateStage } from '@temporalio/client';
 import { useConformanceWorker } from './conformance-env.js';
+import { errorOf } from './error-of.js';
 
 const taskQueue = 'conformance-updates';
 const conformance = useConformanceWorker(taskQueue);
 const { id } = conformance;
 
 type Failure = Error & { cause?: Error & { type?: string; nonRetryable?: boolean } };
-
-async function errorOf(p: Promise<unknown>): Promise<Failure> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Failure;
-  }
-  throw new Error('expected an error');
-}
 
 test.each(['complete', 'continue', 'cancel'] as const)(
   'an accepted update still running when the workflow ends (%s) fails with AcceptedUpdateCompletedWorkflow',
@@ -24,13 +16,13 @@ test.each(['complete', 'continue', 'cancel'] as const)(
     const update = await handle.startUpdate('slow', { waitForStage: WorkflowUpdateStage.ACCEPTED });
     if (mode === 'cancel') await handle.cancel();
     else await handle.signal('finish');
-    const err = await errorOf(update.result());
+    const err = await errorOf<Failure>(update.result());
     expect(err.name).toBe('WorkflowUpdateFailedError');
     expect(err.cause?.name).toBe('ApplicationFailure');
     expect(err.cause?.type).toBe('AcceptedUpdateCompletedWorkflow');
     expect(err.cause?.nonRetryable).toBe(true);
     // asked again later, the update gives the same outcome
-    const again = await errorOf(handle.getUpdateHandle(update.updateId, { workflowRunId: update.workflowRunId }).result());
+    const again = await errorOf<Failure>(handle.getUpdateHandle(update.updateId, { workflowRunId: update.workflowRunId }).result());
     expect(again.cause?.type).toBe('AcceptedUpdateCompletedWorkflow');
     if (mode === 'continue') {
       await handle.signal('finish');
@@ -49,7 +41,7 @@ test('past 10 updates in flight on one workflow the server answers RESOURCE_EXHA
   const connection = await Connection.connect({ address: conformance.t.server!.address, interceptors: [] });
   try {
     const noRetry = new Client({ connection });
-    const err = await errorOf(noRetry.workflow.getHandle(workflowId).startUpdate('slow', { waitForStage: WorkflowUpdateStage.ACCEPTED }));
+    const err = await errorOf<Failure>(noRetry.workflow.getHandle(workflowId).startUpdate('slow', { waitForStage: WorkflowUpdateStage.ACCEPTED }));
     expect(`${err.message} ${err.cause?.message ?? ''}`).toContain('limit on number of concurrent in-flight updates has been reached');
     expect((err as Error & { code?: number }).code ?? (err.cause as Error & { code?: number })?.code).toBe(8);
   } finally {
@@ -63,7 +55,7 @@ test('a rejected update leaves no trace in history (its speculative workflow tas
   const handle = await conformance.t.env.client.workflow.start('counter', { taskQueue, workflowId: id('counter'), args: [1] });
   expect(await handle.executeUpdate('add', { args: [2] })).toBe(3);
   const before = (await handle.fetchHistory()).events!.length;
-  const err = await errorOf(handle.executeUpdate('add', { args: [-1] }));
+  const err = await errorOf<Failure>(handle.executeUpdate('add', { args: [-1] }));
   expect(err.name).toBe('WorkflowUpdateFailedError');
   expect(err.cause?.message).toBe('cannot add a negative number (-1)');
   expect((await handle.fetchHistory()).events!.length).toBe(before);
