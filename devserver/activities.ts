@@ -7,7 +7,7 @@ import { decideRetry } from './activity-rules.js';
 import type { Engine } from './engine.js';
 import { type Msg, invalidArgument, notFound, ts } from './proto.js';
 import { type TokenData, decodeToken, encodeToken } from './tokens.js';
-import type { ActivityState, Run } from './types.js';
+import type { ActivityState, BufferedEvent, Run } from './types.js';
 
 const dur = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 });
 
@@ -162,36 +162,21 @@ function attemptFailed(engine: Engine, run: Run, a: ActivityState, failure: Msg,
     engine.changed(run);
     return;
   }
-  close(engine, run, a, (startedEventId) => {
-    if (isTimeout) {
-      engine.append(run, 'ACTIVITY_TASK_TIMED_OUT', 'activityTaskTimedOutEventAttributes', {
-        failure: { ...failure, cause: a.lastFailure },
-        scheduledEventId: a.scheduledEventId,
-        startedEventId,
-        retryState: decision.retryState,
-      });
-    } else {
-      engine.append(run, 'ACTIVITY_TASK_FAILED', 'activityTaskFailedEventAttributes', {
-        failure,
-        scheduledEventId: a.scheduledEventId,
-        startedEventId,
-        identity: identity ?? a.identity,
-        retryState: decision.retryState,
-      });
-    }
-  });
+  close(
+    engine, run, a,
+    isTimeout
+      ? ['ACTIVITY_TASK_TIMED_OUT', 'activityTaskTimedOutEventAttributes', { failure: { ...failure, cause: a.lastFailure }, scheduledEventId: a.scheduledEventId, retryState: decision.retryState }]
+      : ['ACTIVITY_TASK_FAILED', 'activityTaskFailedEventAttributes', { failure, scheduledEventId: a.scheduledEventId, identity: identity ?? a.identity, retryState: decision.retryState }],
+  );
 }
 
 function timeOut(engine: Engine, run: Run, a: ActivityState, timeoutType: string): void {
   if (!run.activities.has(a.scheduledEventId) || !engine.isOpen(run)) return;
-  close(engine, run, a, (startedEventId) => {
-    engine.append(run, 'ACTIVITY_TASK_TIMED_OUT', 'activityTaskTimedOutEventAttributes', {
-      failure: { ...timeoutFailure(timeoutType, a), cause: a.lastFailure },
-      scheduledEventId: a.scheduledEventId,
-      startedEventId,
-      retryState: 'RETRY_STATE_TIMEOUT',
-    });
-  });
+  close(engine, run, a, [
+    'ACTIVITY_TASK_TIMED_OUT',
+    'activityTaskTimedOutEventAttributes',
+    { failure: { ...timeoutFailure(timeoutType, a), cause: a.lastFailure }, scheduledEventId: a.scheduledEventId, retryState: 'RETRY_STATE_TIMEOUT' },
+  ]);
 }
 
 /** Ends the current attempt: stops its timers (not the overall deadline). */
@@ -201,26 +186,26 @@ function endAttempt(engine: Engine, a: ActivityState): void {
   for (const cancel of a.timers.splice(0)) cancel();
 }
 
-/** Closes the activity: writes Started (if it ran) and the close event, then wakes the workflow. */
-function close(engine: Engine, run: Run, a: ActivityState, writeClose: (startedEventId: number) => void): void {
+/**
+ * Closes the activity: writes Started (if it ran) and the close event `[type, field, attrs]`
+ * (its startedEventId filled in), then wakes the workflow.
+ */
+function close(engine: Engine, run: Run, a: ActivityState, [eventType, attrsField, attrs]: [string, string, Msg]): void {
   const wasStarted = a.state === 'started';
   engine.dropActivity(a);
   run.activities.delete(a.scheduledEventId);
-  const lastFailure = a.lastFailure;
-  engine.deliver(run, () => {
-    let startedEventId = 0;
-    if (wasStarted) {
-      startedEventId = engine.append(run, 'ACTIVITY_TASK_STARTED', 'activityTaskStartedEventAttributes', {
-        scheduledEventId: a.scheduledEventId,
-        identity: a.identity,
-        requestId: a.requestId,
-        attempt: a.attempt,
-        lastFailure,
-      });
-    }
-    writeClose(startedEventId);
-  });
-  engine.changed();
+  const closeEvent: BufferedEvent = { eventType, attrsField, attrs: { ...attrs, startedEventId: 0 } };
+  if (!wasStarted) {
+    engine.deliver(run, [closeEvent]);
+  } else {
+    const started: BufferedEvent = {
+      eventType: 'ACTIVITY_TASK_STARTED',
+      attrsField: 'activityTaskStartedEventAttributes',
+      attrs: { scheduledEventId: a.scheduledEventId, identity: a.identity, requestId: a.requestId, attempt: a.attempt, lastFailure: a.lastFailure },
+    };
+    engine.deliver(run, [started, { ...closeEvent, previousIdInto: 'startedEventId' }]);
+  }
+  engine.changed(run);
 }
 
 const ACTIVITY_NOT_FOUND = 'invalid activityID or activity already timed out or invoking workflow is completed';
@@ -253,14 +238,7 @@ function activityById(engine: Engine, req: Msg): { run: Run; a: ActivityState } 
 type Target = { run: Run; a: ActivityState };
 
 function complete(engine: Engine, { run, a }: Target, req: Msg): Msg {
-  close(engine, run, a, (startedEventId) => {
-    engine.append(run, 'ACTIVITY_TASK_COMPLETED', 'activityTaskCompletedEventAttributes', {
-      result: req.result,
-      scheduledEventId: a.scheduledEventId,
-      startedEventId,
-      identity: req.identity,
-    });
-  });
+  close(engine, run, a, ['ACTIVITY_TASK_COMPLETED', 'activityTaskCompletedEventAttributes', { result: req.result, scheduledEventId: a.scheduledEventId, identity: req.identity }]);
   return {};
 }
 
@@ -271,15 +249,11 @@ function fail(engine: Engine, { run, a }: Target, req: Msg): Msg {
 }
 
 function canceled(engine: Engine, { run, a }: Target, req: Msg): Msg {
-  close(engine, run, a, (startedEventId) => {
-    engine.append(run, 'ACTIVITY_TASK_CANCELED', 'activityTaskCanceledEventAttributes', {
-      details: req.details,
-      latestCancelRequestedEventId: a.cancelRequestedEventId ?? 0,
-      scheduledEventId: a.scheduledEventId,
-      startedEventId,
-      identity: req.identity,
-    });
-  });
+  close(engine, run, a, [
+    'ACTIVITY_TASK_CANCELED',
+    'activityTaskCanceledEventAttributes',
+    { details: req.details, latestCancelRequestedEventId: a.cancelRequestedEventId ?? 0, scheduledEventId: a.scheduledEventId, identity: req.identity },
+  ]);
   return {};
 }
 

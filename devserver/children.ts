@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Engine } from './engine.js';
 import { mergePriority, runPriority } from './priority.js';
 import type { Msg } from './proto.js';
-import type { Run } from './types.js';
+import type { BufferedEvent, HistoryEvent, Run } from './types.js';
 
 export function applyParentClosePolicy(engine: Engine, run: Run): void {
   for (const child of run.children.values()) {
@@ -43,37 +43,39 @@ export function notifyParent(engine: Engine, run: Run): void {
     initiatedEventId: p.initiatedEventId,
     startedEventId: child.startedEventId,
   };
-  engine.deliver(parent, () => {
-    switch (run.status) {
-      case 'WORKFLOW_EXECUTION_STATUS_COMPLETED':
-        engine.append(parent, 'CHILD_WORKFLOW_EXECUTION_COMPLETED', 'childWorkflowExecutionCompletedEventAttributes', {
-          ...base,
-          result: close.workflowExecutionCompletedEventAttributes?.result,
-        });
-        break;
-      case 'WORKFLOW_EXECUTION_STATUS_FAILED':
-        engine.append(parent, 'CHILD_WORKFLOW_EXECUTION_FAILED', 'childWorkflowExecutionFailedEventAttributes', {
+  engine.deliver(parent, [childClosedEvent(run.status, base, close)]);
+}
+
+/** The event that tells a parent how its child ended. */
+function childClosedEvent(status: string, base: Msg, close: HistoryEvent): BufferedEvent {
+  switch (status) {
+    case 'WORKFLOW_EXECUTION_STATUS_COMPLETED':
+      return {
+        eventType: 'CHILD_WORKFLOW_EXECUTION_COMPLETED',
+        attrsField: 'childWorkflowExecutionCompletedEventAttributes',
+        attrs: { ...base, result: close.workflowExecutionCompletedEventAttributes?.result },
+      };
+    case 'WORKFLOW_EXECUTION_STATUS_FAILED':
+      return {
+        eventType: 'CHILD_WORKFLOW_EXECUTION_FAILED',
+        attrsField: 'childWorkflowExecutionFailedEventAttributes',
+        attrs: {
           ...base,
           failure: close.workflowExecutionFailedEventAttributes?.failure,
           retryState: close.workflowExecutionFailedEventAttributes?.retryState ?? 'RETRY_STATE_NON_RETRYABLE_FAILURE',
-        });
-        break;
-      case 'WORKFLOW_EXECUTION_STATUS_CANCELED':
-        engine.append(parent, 'CHILD_WORKFLOW_EXECUTION_CANCELED', 'childWorkflowExecutionCanceledEventAttributes', {
-          ...base,
-          details: close.workflowExecutionCanceledEventAttributes?.details,
-        });
-        break;
-      case 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT':
-        engine.append(parent, 'CHILD_WORKFLOW_EXECUTION_TIMED_OUT', 'childWorkflowExecutionTimedOutEventAttributes', {
-          ...base,
-          retryState: 'RETRY_STATE_TIMEOUT',
-        });
-        break;
-      default:
-        engine.append(parent, 'CHILD_WORKFLOW_EXECUTION_TERMINATED', 'childWorkflowExecutionTerminatedEventAttributes', base);
-    }
-  });
+        },
+      };
+    case 'WORKFLOW_EXECUTION_STATUS_CANCELED':
+      return {
+        eventType: 'CHILD_WORKFLOW_EXECUTION_CANCELED',
+        attrsField: 'childWorkflowExecutionCanceledEventAttributes',
+        attrs: { ...base, details: close.workflowExecutionCanceledEventAttributes?.details },
+      };
+    case 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT':
+      return { eventType: 'CHILD_WORKFLOW_EXECUTION_TIMED_OUT', attrsField: 'childWorkflowExecutionTimedOutEventAttributes', attrs: { ...base, retryState: 'RETRY_STATE_TIMEOUT' } };
+    default:
+      return { eventType: 'CHILD_WORKFLOW_EXECUTION_TERMINATED', attrsField: 'childWorkflowExecutionTerminatedEventAttributes', attrs: base };
+  }
 }
 
 export function startChild(engine: Engine, run: Run, a: Msg, completedId: number, after: Array<() => void>, userMetadata?: Msg): void {
@@ -118,21 +120,26 @@ export function startChild(engine: Engine, run: Run, a: Msg, completedId: number
         { parent: { namespace: run.namespace, workflowId: run.workflowId, runId: run.runId, initiatedEventId } },
       );
       ref.runId = child.runId;
-      engine.deliver(run, () => {
-        ref.startedEventId = engine.append(run, 'CHILD_WORKFLOW_EXECUTION_STARTED', 'childWorkflowExecutionStartedEventAttributes', {
+      engine.deliver(run, [{
+        eventType: 'CHILD_WORKFLOW_EXECUTION_STARTED',
+        attrsField: 'childWorkflowExecutionStartedEventAttributes',
+        childStartedOf: initiatedEventId,
+        attrs: {
           namespace: ns,
           initiatedEventId,
           workflowExecution: { workflowId: child.workflowId, runId: child.runId },
           workflowType: a.workflowType,
           header: a.header,
-        });
-      });
+        },
+      }]);
     } catch (err) {
       run.children.delete(initiatedEventId);
       const exists = (err as { code?: number }).code === 6;
       if (!exists) engine.log(`child workflow ${a.workflowId} could not start: ${(err as Error).message}`);
-      engine.deliver(run, () => {
-        engine.append(run, 'START_CHILD_WORKFLOW_EXECUTION_FAILED', 'startChildWorkflowExecutionFailedEventAttributes', {
+      engine.deliver(run, [{
+        eventType: 'START_CHILD_WORKFLOW_EXECUTION_FAILED',
+        attrsField: 'startChildWorkflowExecutionFailedEventAttributes',
+        attrs: {
           namespace: ns,
           workflowId: a.workflowId,
           workflowType: a.workflowType,
@@ -140,8 +147,8 @@ export function startChild(engine: Engine, run: Run, a: Msg, completedId: number
           control: a.control,
           initiatedEventId,
           workflowTaskCompletedEventId: completedId,
-        });
-      });
+        },
+      }]);
     }
     engine.changed();
   });
@@ -170,25 +177,26 @@ function actOnExternal(
     if (!engine.isOpen(run)) return;
     const target = findOpen(engine, x.ns, x.execution);
     if (target) x.act(target);
-    engine.deliver(run, () => {
-      if (target) {
-        engine.append(run, x.ok[0], x.ok[1], {
-          initiatedEventId: x.initiatedEventId,
-          namespace: x.ns,
-          workflowExecution: { workflowId: target.workflowId, runId: target.runId },
-          ...x.ok[2],
-        });
-      } else {
-        engine.append(run, x.failed[0], x.failed[1], {
-          cause: x.failed[2],
-          workflowTaskCompletedEventId: x.completedId,
-          namespace: x.ns,
-          workflowExecution: x.execution,
-          initiatedEventId: x.initiatedEventId,
-          control: x.control,
-        });
-      }
-    });
+    engine.deliver(run, [
+      target
+        ? {
+            eventType: x.ok[0],
+            attrsField: x.ok[1],
+            attrs: { initiatedEventId: x.initiatedEventId, namespace: x.ns, workflowExecution: { workflowId: target.workflowId, runId: target.runId }, ...x.ok[2] },
+          }
+        : {
+            eventType: x.failed[0],
+            attrsField: x.failed[1],
+            attrs: {
+              cause: x.failed[2],
+              workflowTaskCompletedEventId: x.completedId,
+              namespace: x.ns,
+              workflowExecution: x.execution,
+              initiatedEventId: x.initiatedEventId,
+              control: x.control,
+            },
+          },
+    ]);
     engine.changed();
   });
 }

@@ -265,9 +265,7 @@ export function applyCommand(
 export function armTimer(engine: Engine, run: Run, timerId: string, startedEventId: number, at: number): void {
   const cancel = engine.clock.at(at, () => {
     if (!run.timers.delete(timerId)) return;
-    engine.deliver(run, () => {
-      engine.append(run, 'TIMER_FIRED', 'timerFiredEventAttributes', { timerId, startedEventId });
-    });
+    engine.deliver(run, [{ eventType: 'TIMER_FIRED', attrsField: 'timerFiredEventAttributes', attrs: { timerId, startedEventId } }]);
     engine.changed();
   });
   run.timers.set(timerId, { startedEventId, at, cancel });

@@ -17,7 +17,7 @@ import { type StartOptions, close, requestCancel, signal, startWorkflow, termina
 import { Schedules } from './schedules.js';
 import { TaskQueues } from './task-queues.js';
 import type { TokenData } from './tokens.js';
-import type { ActivityState, QueryState, Run, RunStatus, UpdateState, WorkflowTask } from './types.js';
+import type { ActivityState, BufferedEvent, QueryState, Run, RunStatus, UpdateState, WorkflowTask } from './types.js';
 import { admitUpdate, settleUpdate, waitUpdate } from './updates.js';
 import { SearchAttributeRegistry } from './visibility.js';
 import {
@@ -220,11 +220,11 @@ export class Engine {
   append(run: Run, eventType: string, attrsField: string, attrs: Msg, extra: Msg = {}): number {
     return appendEvent(this, run, eventType, attrsField, attrs, extra);
   }
-  deliver(run: Run, write: () => void): void {
-    deliver(this, run, write);
+  deliver(run: Run, events: BufferedEvent[]): void {
+    deliver(this, run, events);
   }
   flushBuffered(run: Run): boolean {
-    return flushBuffered(run);
+    return flushBuffered(this, run);
   }
 
   startWorkflow(req: Msg, opts: StartOptions = {}): { run: Run; started: boolean; eagerTask?: Msg } {

@@ -6,7 +6,7 @@
 import type { Engine } from './engine.js';
 import { eventBytes } from './event-bytes.js';
 import { type Msg, ts } from './proto.js';
-import type { HistoryEvent, Run } from './types.js';
+import type { BufferedEvent, HistoryEvent, Run } from './types.js';
 
 /** An event with id `eventId`, not yet in history (see pushEvent). */
 export function makeEvent(engine: Engine, eventId: number, eventType: string, attrsField: string, attrs: Msg, extra: Msg = {}): HistoryEvent {
@@ -38,16 +38,18 @@ export function appendEvent(engine: Engine, run: Run, eventType: string, attrsFi
 
 /**
  * Adds events that come from outside the workflow (signals, activity results, timers): while
- * a workflow task is started they are buffered and written when it completes, as the real
- * server does; then a workflow task is scheduled if none is pending.
+ * a workflow task is started they are buffered (as data, kept by --db with the run, as the real
+ * server keeps them with the workflow's state) and written when it completes; then a workflow
+ * task is scheduled if none is pending.
  */
-export function deliver(engine: Engine, run: Run, write: () => void): void {
+export function deliver(engine: Engine, run: Run, events: BufferedEvent[]): void {
   if (!engine.isOpen(run)) return;
   if (run.wft && run.wft.startedEventId > 0) {
-    run.buffered.push(write);
+    run.buffered.push(...events);
+    engine.onRunChange(run);
     return;
   }
-  write();
+  writeEvents(engine, run, events);
   // a workflow task kept off history (a retry after a failure, or one only for an update) must
   // now be written: there is new work in history for it
   if (run.wft?.unwritten) engine.writeWorkflowTaskScheduled(run, run.wft);
@@ -55,10 +57,22 @@ export function deliver(engine: Engine, run: Run, write: () => void): void {
 }
 
 /** Writes the events buffered behind a workflow task; true if there were any. */
-export function flushBuffered(run: Run): boolean {
+export function flushBuffered(engine: Engine, run: Run): boolean {
   const buffered = run.buffered.splice(0);
-  for (const write of buffered) write();
+  writeEvents(engine, run, buffered);
   return buffered.length > 0;
+}
+
+function writeEvents(engine: Engine, run: Run, events: BufferedEvent[]): void {
+  let previous = 0;
+  for (const e of events) {
+    const attrs = e.previousIdInto ? { ...e.attrs, [e.previousIdInto]: previous } : e.attrs;
+    previous = appendEvent(engine, run, e.eventType, e.attrsField, attrs);
+    if (e.childStartedOf !== undefined) {
+      const child = run.children.get(e.childStartedOf);
+      if (child) child.startedEventId = previous;
+    }
+  }
 }
 
 export const CLOSE_EVENT_FIELDS = {

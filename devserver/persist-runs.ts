@@ -17,11 +17,13 @@ export interface SavedRun extends Omit<Run, 'wft' | 'buffered' | 'activities' | 
   children: ChildRef[];
   updates: Array<{ id: string; request: Msg; stage: string; outcome?: Msg; acceptedEventId?: number; durable?: boolean }>;
   signalRequestIds: string[];
+  /** the events buffered behind a started workflow task (absent in dbs written before they were kept) */
+  buffered?: Run['buffered'];
 }
 
 export function saveRun(r: Run): SavedRun {
   const {
-    wft, buffered: _b, activities, timers, children, updates, pendingQueries: _p, signalRequestIds,
+    wft, activities, timers, children, updates, pendingQueries: _p, signalRequestIds,
     closeWaiters: _c, eventWaiters: _e, runTimers: _r, sticky: _s, ...plain
   } = r;
   return {
@@ -45,7 +47,7 @@ export function restoreRuns(engine: Engine, saved: Iterable<SavedRun>): number {
       historySizeBytes: s.historySizeBytes ?? 0,
       wft: undefined,
       sticky: undefined,
-      buffered: [],
+      buffered: s.buffered ?? [],
       activities: new Map(),
       timers: new Map(),
       children: new Map(s.children.map((c) => [c.initiatedEventId, c])),
@@ -96,6 +98,8 @@ function resume(engine: Engine, run: Run, saved: SavedRun): void {
       timeoutType: 'TIMEOUT_TYPE_START_TO_CLOSE',
     });
     run.nextWftAttempt = w.attempt + 1;
+    // what arrived while that task ran, kept with the run, is written now (as its timeout does live)
+    engine.flushBuffered(run);
     engine.scheduleWorkflowTask(run);
   } else {
     const wft: WorkflowTask = {

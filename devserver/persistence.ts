@@ -1,7 +1,7 @@
 // Optional persistence (--db FILE): an append log (db-log.ts) of what changed. A run is marked
 // dirty wherever its stored state changes (every event through pushEvent, and the changes that
 // write none: an activity started, retried or heartbeating, an update admitted or rejected, a
-// workflow task kept off history); the dirty runs of a short window are appended as one write and
+// workflow task kept off history, an event buffered behind a running task); the dirty runs of a short window are appended as one write and
 // one fsync. A run is two kinds of record: its state without the history (small, rewritten on each
 // change) and pieces of its history, each holding the events written since the run's last record,
 // so a change costs what changed, not the length of the history, and a closed run that does not

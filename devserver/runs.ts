@@ -206,28 +206,22 @@ export function signal(engine: Engine, run: Run, req: Msg): void {
     if (run.signalRequestIds.has(req.requestId)) return;
     run.signalRequestIds.add(req.requestId);
   }
-  engine.deliver(run, () => {
-    engine.append(run, 'WORKFLOW_EXECUTION_SIGNALED', 'workflowExecutionSignaledEventAttributes', {
-      signalName: req.signalName,
-      input: req.input,
-      identity: req.identity,
-      header: req.header,
-    });
-  });
+  engine.deliver(run, [{
+    eventType: 'WORKFLOW_EXECUTION_SIGNALED',
+    attrsField: 'workflowExecutionSignaledEventAttributes',
+    attrs: { signalName: req.signalName, input: req.input, identity: req.identity, header: req.header },
+  }]);
   engine.changed();
 }
 
 export function requestCancel(engine: Engine, run: Run, req: Msg, external?: { initiatedEventId: number; execution: Msg }): void {
   if (run.cancelRequested) return;
   run.cancelRequested = true;
-  engine.deliver(run, () => {
-    engine.append(run, 'WORKFLOW_EXECUTION_CANCEL_REQUESTED', 'workflowExecutionCancelRequestedEventAttributes', {
-      cause: req.reason,
-      identity: req.identity,
-      externalInitiatedEventId: external?.initiatedEventId,
-      externalWorkflowExecution: external?.execution,
-    });
-  });
+  engine.deliver(run, [{
+    eventType: 'WORKFLOW_EXECUTION_CANCEL_REQUESTED',
+    attrsField: 'workflowExecutionCancelRequestedEventAttributes',
+    attrs: { cause: req.reason, identity: req.identity, externalInitiatedEventId: external?.initiatedEventId, externalWorkflowExecution: external?.execution },
+  }]);
   engine.changed();
 }
 

@@ -121,6 +121,18 @@ export interface ParentRef {
   initiatedEventId: number;
 }
 
+/** An event waiting behind a started workflow task: what to append, as data (--db keeps it). */
+export interface BufferedEvent {
+  /** without the EVENT_TYPE_ prefix, as appendEvent takes it */
+  eventType: string;
+  attrsField: string;
+  attrs: Msg;
+  /** this attribute gets the id of the event written just before (an activity's close names its Started event) */
+  previousIdInto?: string;
+  /** the child started by the initiated event of this id has this event as its Started event */
+  childStartedOf?: number;
+}
+
 export interface Run {
   namespace: string;
   workflowId: string;
@@ -151,7 +163,8 @@ export interface Run {
   nextWftAttempt: number;
   lastCompletedStartedEventId: number;
   sticky?: { queue: string; scheduleToStartMs: number };
-  buffered: Array<() => void>;
+  /** events from outside the workflow waiting behind its started workflow task (history.ts deliver) */
+  buffered: BufferedEvent[];
   activities: Map<number, ActivityState>;
   timers: Map<string, { startedEventId: number; at: number; cancel: () => void }>;
   children: Map<number, ChildRef>;

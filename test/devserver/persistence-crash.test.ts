@@ -1,6 +1,7 @@
 // --db through a real crash: bin/stratus-temporal is SIGKILLed (no shutdown, no final flush)
 // and restarted on the same file; what was committed before the kill is all there.
 import { Client, Connection } from '@temporalio/client';
+import { google, temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -66,6 +67,63 @@ test('a SIGKILLed server comes back with every workflow it had committed', async
     });
     await native.close();
     await connection.close();
+  } finally {
+    second.proc.kill('SIGTERM');
+    await new Promise((r) => second.proc.once('exit', r));
+  }
+}, 90_000);
+
+test('events buffered behind a running workflow task survive a SIGKILL (an activity result, a signal)', async () => {
+  const first = await spawnServer();
+  const connection = await Connection.connect({ address: first.address });
+  const svc = connection.workflowService;
+  const namespace = 'default';
+  const taskQueue = { name: 'crash-buffered' };
+  const workflowId = 'crash-buffered';
+  const poll = async () => {
+    const task = await svc.pollWorkflowTaskQueue({ namespace, taskQueue, identity: 'test' });
+    if (!task.taskToken?.length) throw new Error('no workflow task');
+    return task;
+  };
+  const signal = (input: string) =>
+    svc.signalWorkflowExecution({ namespace, workflowExecution: { workflowId }, signalName: 'note', identity: 'test', input: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify(input)) }] } });
+  await svc.startWorkflowExecution({ namespace, workflowId, workflowType: { name: 'handDriven' }, taskQueue, requestId: 'crash-buffered-start' });
+  // the first task schedules an activity; a signal brings a second task, which the test holds
+  const firstTask = await poll();
+  await svc.respondWorkflowTaskCompleted({
+    taskToken: firstTask.taskToken, identity: 'test',
+    commands: [{
+      commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
+      scheduleActivityTaskCommandAttributes: { activityId: 'a1', activityType: { name: 'work' }, taskQueue, startToCloseTimeout: google.protobuf.Duration.fromObject({ seconds: 600 }) },
+    }],
+  });
+  const activity = await svc.pollActivityTaskQueue({ namespace, taskQueue, identity: 'test' });
+  await signal('wake');
+  await poll(); // started, never answered
+  await svc.respondActivityTaskCompleted({ taskToken: activity.taskToken, identity: 'test', result: { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('"done"') }] } });
+  await signal('while the task runs');
+  await connection.close();
+  // wait for the group commit that holds both buffered events, then kill
+  const buffered = () => readDb(dbFile).records.filter((r) => r.k === `run:${firstTask.workflowExecution!.runId}`).at(-1) as { run?: { buffered?: unknown[] } } | undefined;
+  while ((buffered()?.run?.buffered?.length ?? 0) < 3) await new Promise((r) => setTimeout(r, 50));
+  first.proc.kill('SIGKILL');
+  await new Promise((r) => first.proc.once('exit', r));
+
+  const second = await spawnServer();
+  try {
+    const c = await Connection.connect({ address: second.address });
+    const history = await c.workflowService.getWorkflowExecutionHistory({ namespace, execution: { workflowId } });
+    const events = history.history!.events!;
+    const types = events.map((e) => temporal.api.enums.v1.EventType[e.eventType!]!.replace('EVENT_TYPE_', ''));
+    expect(types.slice(-4)).toEqual(['WORKFLOW_TASK_TIMED_OUT', 'ACTIVITY_TASK_STARTED', 'ACTIVITY_TASK_COMPLETED', 'WORKFLOW_EXECUTION_SIGNALED']);
+    expect(Number(events.at(-2)!.activityTaskCompletedEventAttributes!.startedEventId)).toBe(Number(events.at(-3)!.eventId));
+    const signalled = events.at(-1)!.workflowExecutionSignaledEventAttributes!;
+    expect(Buffer.from(signalled.input!.payloads![0]!.data!).toString()).toBe('"while the task runs"');
+    // and the workflow is not left waiting: a worker gets a task that carries them
+    const again = await c.workflowService.pollWorkflowTaskQueue({ namespace, taskQueue, identity: 'test' });
+    expect(Number(again.attempt)).toBe(2);
+    expect(again.history!.events!.some((e) => e.activityTaskCompletedEventAttributes)).toBe(true);
+    await c.close();
   } finally {
     second.proc.kill('SIGTERM');
     await new Promise((r) => second.proc.once('exit', r));
