@@ -16,14 +16,15 @@ export interface SavedRun extends Omit<Run, 'wft' | 'buffered' | 'activities' | 
   timers: Array<{ timerId: string; startedEventId: number; at: number }>;
   children: ChildRef[];
   updates: Array<{ id: string; request: Msg; stage: string; outcome?: Msg; acceptedEventId?: number; durable?: boolean }>;
-  signalRequestIds: string[];
+  /** written by dbs before the ids were read back from the signal events (persist-runs.ts restore) */
+  signalRequestIds?: string[];
   /** the events buffered behind a started workflow task (absent in dbs written before they were kept) */
   buffered?: Run['buffered'];
 }
 
 export function saveRun(r: Run): SavedRun {
   const {
-    wft, activities, timers, children, updates, pendingQueries: _p, signalRequestIds,
+    wft, activities, timers, children, updates, pendingQueries: _p, signalRequestIds: _ids,
     closeWaiters: _c, eventWaiters: _e, runTimers: _r, sticky: _s, ...plain
   } = r;
   return {
@@ -33,7 +34,6 @@ export function saveRun(r: Run): SavedRun {
     timers: [...timers.entries()].map(([timerId, t]) => ({ timerId, startedEventId: t.startedEventId, at: t.at })),
     children: [...children.values()],
     updates: [...updates.values()].map((u) => ({ id: u.id, request: u.request, stage: u.stage, outcome: u.outcome, acceptedEventId: u.acceptedEventId, durable: u.durable })),
-    signalRequestIds: [...signalRequestIds],
   };
 }
 
@@ -53,7 +53,7 @@ export function restoreRuns(engine: Engine, saved: Iterable<SavedRun>): number {
       children: new Map(s.children.map((c) => [c.initiatedEventId, c])),
       updates: new Map(s.updates.map((u) => [u.id, { ...u, stage: u.stage as 'admitted', waiters: [] }])),
       pendingQueries: [],
-      signalRequestIds: new Set(s.signalRequestIds),
+      signalRequestIds: signalRequestIdsOf(s),
       closeWaiters: [],
       eventWaiters: [],
       runTimers: [],
@@ -127,4 +127,19 @@ export function handBackStartedTasks(engine: Engine): void {
     if (run.buffered.length === 0 || !wft || wft.startedEventId === 0 || wft.unwritten || !engine.isOpen(run)) continue;
     workflowTaskTimedOut(engine, run, wft, true);
   }
+}
+
+/**
+ * The request ids of the signals a run has had (a retried signal is not written twice): read from
+ * its signal events and those buffered, not stored with every change of the run (a long-lived
+ * workflow's state record would grow with each signal).
+ */
+function signalRequestIdsOf(s: SavedRun): Set<string> {
+  const ids = new Set(s.signalRequestIds ?? []);
+  for (const e of s.history) {
+    const id = e.workflowExecutionSignaledEventAttributes?.requestId as string | undefined;
+    if (id) ids.add(id);
+  }
+  for (const e of s.buffered ?? []) if (e.eventType === 'WORKFLOW_EXECUTION_SIGNALED' && e.attrs.requestId) ids.add(e.attrs.requestId as string);
+  return ids;
 }

@@ -209,7 +209,8 @@ export function signal(engine: Engine, run: Run, req: Msg): void {
   engine.deliver(run, [{
     eventType: 'WORKFLOW_EXECUTION_SIGNALED',
     attrsField: 'workflowExecutionSignaledEventAttributes',
-    attrs: { signalName: req.signalName, input: req.input, identity: req.identity, header: req.header },
+    // the request id is in the event, as on the real server: a restored run rebuilds its dedup set from history
+    attrs: { signalName: req.signalName, input: req.input, identity: req.identity, header: req.header, requestId: req.requestId },
   }]);
   engine.changed();
 }

@@ -204,9 +204,11 @@ test('a change to a run with a long history appends its new events, not the hist
     for (let i = 0; i < 300; i++) appended.push(await increment(client, dbFile));
     expect(server.engine.findRun('default', { workflowId: 'count' }).history.length).toBeGreaterThan(300);
   });
-  // the 300th signal (history over 300 events) costs what the first did (a few events' worth)
-  const first = appended.slice(0, 10).reduce((a, b) => a + b) / 10;
-  const last = appended.slice(-10).reduce((a, b) => a + b) / 10;
+  // the 300th signal (history over 300 events) costs what the first did (a few events' worth);
+  // a commit followed by a compaction shrinks the file, so those are left out of the averages
+  const grown = appended.filter((n) => n > 0);
+  const first = grown.slice(0, 10).reduce((a, b) => a + b) / 10;
+  const last = grown.slice(-10).reduce((a, b) => a + b) / 10;
   expect(last).toBeLessThan(first * 1.5);
   expect(last).toBeLessThan(4000);
   // and the history reads back whole
@@ -262,3 +264,25 @@ test('a compaction that cannot write (its temp file cannot be made) leaves the l
   // nothing was lost on the way: 120 increments after the seed's 1
   await expectCountAfterRestart(dbFile, 121);
 }, 120_000);
+
+test('a signal retried with the same request id after a restart is not written twice', async () => {
+  const dbFile = join(dir, 'signal-ids', 'dev.db');
+  await seed(dbFile);
+  const payload = { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from('2') }] };
+  const send = (client: Client) =>
+    client.workflowService.signalWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: 'count' }, signalName: 'increment', input: payload, requestId: 'retried-signal' });
+  const signals = (client: Client) =>
+    client.workflow.getHandle('count').fetchHistory().then((h) => h.events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length);
+  await withServer(dbFile, async (_server, client) => {
+    await send(client);
+    await send(client);
+    expect(await signals(client)).toBe(1);
+  });
+  // the id is read back from the signal event: the state record does not carry a growing list
+  expect(readDb(dbFile).records.some((r) => r.t === 'run' && 'signalRequestIds' in (r.run as unknown as object))).toBe(false);
+  await withServer(dbFile, async (_server, client) => {
+    await send(client);
+    expect(await signals(client)).toBe(1);
+  });
+  await expectCountAfterRestart(dbFile, 3);
+}, 60_000);
