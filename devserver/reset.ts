@@ -186,11 +186,14 @@ function isReappliedUpdate(e: HistoryEvent): boolean {
 function reapply(engine: Engine, run: Run, e: HistoryEvent): void {
   if (e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED') {
     const a = e.workflowExecutionSignaledEventAttributes ?? {};
+    // the request id goes along, so a retry of that signal to the new run is still recognised
+    if (a.requestId) run.signalRequestIds.add(a.requestId);
     engine.append(run, 'WORKFLOW_EXECUTION_SIGNALED', 'workflowExecutionSignaledEventAttributes', {
       signalName: a.signalName,
       input: a.input,
       identity: a.identity,
       header: a.header,
+      requestId: a.requestId,
     });
     return;
   }

@@ -75,6 +75,10 @@ test('reset of a completed run to its first workflow task: the signal is reappli
   // the reapplied signal comes right after, then the new workflow task
   expect(events[firstCompleted]!.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED);
   expect(events[firstCompleted]!.workflowExecutionSignaledEventAttributes?.signalName).toBe('resetName');
+  // with the request id of the signal it reapplies (a retry of that signal is recognised)
+  const requestId = firstOf(base, 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED').workflowExecutionSignaledEventAttributes?.requestId;
+  expect(requestId).toBeTruthy();
+  expect(events[firstCompleted]!.workflowExecutionSignaledEventAttributes?.requestId).toBe(requestId);
   expect(events[firstCompleted + 1]!.eventType).toBe(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED);
   expect(ofType(events, 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED')).toHaveLength(1);
 
