@@ -15,7 +15,8 @@ export interface SavedRun extends Omit<Run, 'wft' | 'buffered' | 'activities' | 
   activities: Array<Omit<ActivityState, 'timers' | 'deadlineTimer'>>;
   timers: Array<{ timerId: string; startedEventId: number; at: number }>;
   children: ChildRef[];
-  updates: Array<{ id: string; request: Msg; stage: string; outcome?: Msg; acceptedEventId?: number; durable?: boolean }>;
+  /** a completed update is only its id and accepted event: its request and outcome are read back from history */
+  updates: Array<{ id: string; request?: Msg; stage: string; outcome?: Msg; acceptedEventId?: number; durable?: boolean }>;
   /** written by dbs before the ids were read back from the signal events (persist-runs.ts restore) */
   signalRequestIds?: string[];
   /** the events buffered behind a started workflow task (absent in dbs written before they were kept) */
@@ -33,7 +34,10 @@ export function saveRun(r: Run): SavedRun {
     activities: [...activities.values()].map(({ timers: _t, deadlineTimer: _d, ...a }) => a),
     timers: [...timers.entries()].map(([timerId, t]) => ({ timerId, startedEventId: t.startedEventId, at: t.at })),
     children: [...children.values()],
-    updates: [...updates.values()].map((u) => ({ id: u.id, request: u.request, stage: u.stage, outcome: u.outcome, acceptedEventId: u.acceptedEventId, durable: u.durable })),
+    updates: [...updates.values()].map((u) =>
+      u.stage === 'completed' && u.acceptedEventId
+        ? { id: u.id, stage: u.stage, acceptedEventId: u.acceptedEventId, durable: u.durable }
+        : { id: u.id, request: u.request, stage: u.stage, outcome: u.outcome, acceptedEventId: u.acceptedEventId, durable: u.durable }),
   };
 }
 
@@ -51,7 +55,7 @@ export function restoreRuns(engine: Engine, saved: Iterable<SavedRun>): number {
       activities: new Map(),
       timers: new Map(),
       children: new Map(s.children.map((c) => [c.initiatedEventId, c])),
-      updates: new Map(s.updates.map((u) => [u.id, { ...u, stage: u.stage as 'admitted', waiters: [] }])),
+      updates: new Map(s.updates.map((u) => [u.id, { ...u, ...(u.request ? { request: u.request } : completedUpdate(s.history, u.id, u.acceptedEventId)), stage: u.stage as 'admitted', waiters: [] }])),
       pendingQueries: [],
       signalRequestIds: signalRequestIdsOf(s),
       closeWaiters: [],
@@ -142,4 +146,14 @@ function signalRequestIdsOf(s: SavedRun): Set<string> {
   }
   for (const e of s.buffered ?? []) if (e.eventType === 'WORKFLOW_EXECUTION_SIGNALED' && e.attrs.requestId) ids.add(e.attrs.requestId as string);
   return ids;
+}
+
+/**
+ * A completed update's request and outcome, from its Accepted and Completed events (not stored
+ * with every change of the run, whose state record would grow with each update).
+ */
+function completedUpdate(history: SavedRun['history'], id: string, acceptedEventId: number | undefined): { request: Msg; outcome?: Msg } {
+  const request = (acceptedEventId && history[acceptedEventId - 1]?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest) as Msg | undefined;
+  const completed = history.find((e) => e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === id);
+  return { request: request ?? {}, outcome: completed?.workflowExecutionUpdateCompletedEventAttributes?.outcome as Msg | undefined };
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { quietRuntime } from '../support/temporal.js';
 import { REMOTE_QUEUE } from './conformance-persist-workflows.js';
-import { withServer, withWorker } from './persistence-support.js';
+import { readDb, withServer, withWorker } from './persistence-support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stratus-dbrestore-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -139,5 +139,30 @@ test('a restored run keeps its execution and run timeouts; a deadline passed whi
       expect(d.status.name).toBe('TIMED_OUT');
       expect(d.closeTime!.getTime() - d.startTime.getTime()).toBeGreaterThanOrEqual(ms);
     }
+  });
+}, 60_000);
+
+test('completed updates come back from history after a restart (their result, a repeat answered the same), not from the run record', async () => {
+  const dbFile = join(dir, 'updates-done.db');
+  await withServer(dbFile, async (server, client) => {
+    await withWorker(server, q, async () => {
+      const handle = await client.workflow.start('counter', { taskQueue: q, workflowId: 'upd-done', args: [0] });
+      for (let i = 1; i <= 20; i++) expect(await handle.executeUpdate('add', { args: [1], updateId: `add-${i}` })).toBe(i);
+    });
+  });
+  // the run's record names its completed updates by id and accepted event only
+  const runRecord = readDb(dbFile).records.filter((r) => r.t === 'run' && r.run?.workflowId === 'upd-done').at(-1) as unknown as { run: { updates: Array<Record<string, unknown>> } };
+  expect(runRecord.run.updates).toHaveLength(20);
+  expect(runRecord.run.updates.every((u) => u.request === undefined && u.outcome === undefined && typeof u.acceptedEventId === 'number')).toBe(true);
+  await withServer(dbFile, async (server, client) => {
+    const handle = client.workflow.getHandle('upd-done');
+    expect(await handle.getUpdateHandle<number>('add-7').result()).toBe(7);
+    await withWorker(server, q, async () => {
+      // the same update id again: answered with the first outcome, not run a second time
+      expect(await handle.executeUpdate('add', { args: [1], updateId: 'add-20' })).toBe(20);
+      expect(await handle.query('count')).toBe(20);
+      await handle.signal('done');
+      expect(await handle.result()).toBe(20);
+    });
   });
 }, 60_000);
