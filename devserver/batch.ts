@@ -9,7 +9,7 @@
 // in memory (not in `--db`).
 import { deleteExecution } from './delete-run.js';
 import type { Engine } from './engine.js';
-import { listRuns } from './listing.js';
+import { listRuns, pageOf } from './listing.js';
 import { GrpcError, type Handler, type Msg, alreadyExists, invalidArgument, notFound, ts } from './proto.js';
 import { resetWorkflowExecution } from './reset.js';
 import { Status } from './status.js';
@@ -40,6 +40,11 @@ interface BatchJob {
 
 /** What one target gets: throws the error that makes it a failure. */
 type Apply = (run: Run) => void;
+
+/** The name of the request's operation field (`terminationOperation`, …), if one is set. */
+function operationField(req: Msg): string | undefined {
+  return Object.keys(req).find((k) => k.endsWith('Operation') && req[k]);
+}
 
 /** The job's operation type as DescribeBatchOperation names it, and what it does to each target. */
 function operationOf(engine: Engine, req: Msg): { type: string; apply: Apply } {
@@ -78,7 +83,7 @@ function operationOf(engine: Engine, req: Msg): { type: string; apply: Apply } {
       },
     };
   }
-  const set = Object.keys(req).find((k) => k.endsWith('Operation') && req[k]);
+  const set = operationField(req);
   throw invalidArgument(set ? `${set} is not supported by this server's batch operations (terminate, cancel, signal, delete and reset are)` : 'Batch operation is not set on request.');
 }
 
@@ -146,8 +151,7 @@ export function batchHandlers(engine: Engine): Record<string, Handler> {
       if (!req.reason) throw invalidArgument('Reason is not set on request.');
       const { type, apply } = operationOf(engine, req);
       // the request has no identity of its own: the operation's is the job's
-      const set = Object.keys(req).find((k) => k.endsWith('Operation') && req[k]);
-      const identity = ((set && (req[set] as Msg).identity) as string | undefined) ?? '';
+      const identity = ((req[operationField(req) ?? ''] as Msg | undefined)?.identity as string | undefined) ?? '';
       if (jobs.has(key(ns, req.jobId))) throw alreadyExists(`Batch operation ${req.jobId} has already been started in namespace ${ns}.`);
       if ([...jobs.values()].some((j) => j.namespace === ns && j.state === 'BATCH_OPERATION_STATE_RUNNING')) {
         throw new GrpcError(Status.RESOURCE_EXHAUSTED, 'Max concurrent batch operations is reached', {
@@ -213,12 +217,10 @@ export function batchHandlers(engine: Engine): Record<string, Handler> {
     ListBatchOperations: (req) => {
       const ns = engine.namespace(req.namespace).name;
       const all = [...jobs.values()].filter((j) => j.namespace === ns).sort((a, b) => b.startTime - a.startTime);
-      const from = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken as Uint8Array).toString('utf8')) : 0;
-      const size = Number(req.pageSize) > 0 ? Number(req.pageSize) : 1000;
-      const page = all.slice(from, from + size);
+      const { page, nextPageToken } = pageOf(all, req.pageSize, req.nextPageToken);
       return {
         operationInfo: page.map((j) => ({ jobId: j.jobId, state: j.state, startTime: ts(j.startTime), closeTime: j.closeTime !== undefined ? ts(j.closeTime) : undefined })),
-        nextPageToken: from + page.length < all.length ? Buffer.from(String(from + page.length)) : undefined,
+        nextPageToken,
       };
     },
   };

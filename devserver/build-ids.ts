@@ -5,6 +5,7 @@
 // a build id adds "unversioned:<build id>" as the real server's unversioned path does.
 import type { Msg } from './proto.js';
 import type { Run } from './types.js';
+import { searchAttributePayload } from './visibility.js';
 
 export const BUILD_IDS = 'BuildIds';
 const UNVERSIONED = 'unversioned';
@@ -17,10 +18,7 @@ export function recordBuildIds(run: Run, stamp: Msg | undefined): void {
   if (stamp?.buildId && !stamp.useVersioning) values.push(`${UNVERSIONED}:${escape(String(stamp.buildId))}`);
   const current = run.searchAttributes[BUILD_IDS];
   if (current && String(current.data) === JSON.stringify(values)) return;
-  run.searchAttributes[BUILD_IDS] = {
-    metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('KeywordList') },
-    data: Buffer.from(JSON.stringify(values)),
-  };
+  run.searchAttributes[BUILD_IDS] = searchAttributePayload('INDEXED_VALUE_TYPE_KEYWORD_LIST', values);
 }
 
 /** The search attributes a continued run inherits: without the server-managed ones. */

@@ -104,6 +104,8 @@ export class Engine {
   onRunDeleted: (run: Run) => void = () => undefined;
   /** told of every run that closes, after its close event (schedules.ts watches the workflows it started) */
   readonly closeListeners: Array<(run: Run) => void> = [];
+  /** run at shutdown (batch jobs stop working) */
+  readonly onShutdown: Array<() => void> = [];
   readonly schedules: Schedules;
 
   constructor(readonly opts: EngineOptions) {
@@ -330,9 +332,6 @@ export class Engine {
       });
     });
   }
-
-  /** run at shutdown (e.g. batch jobs stop working) */
-  readonly onShutdown: (() => void)[] = [];
 
   shutdown(): void {
     for (const f of this.onShutdown.splice(0)) f();

@@ -12,22 +12,37 @@ import { parseQuery } from './visibility.js';
 /** The frontend's default (and largest) page: `frontend.visibilityMaxPageSize`. */
 const MAX_PAGE_SIZE = 1000;
 
+/** The runs of `namespace` that `keep` accepts, in no order. */
+function runsWhere(engine: Engine, namespace: string, keep: (run: Run) => boolean): Run[] {
+  const runs: Run[] = [];
+  for (const run of engine.runsById.values()) if (run.namespace === namespace && keep(run)) runs.push(run);
+  return runs;
+}
+
+const newestStartFirst = (a: Run, b: Run) => b.startTime - a.startTime || (a.runId < b.runId ? -1 : 1);
+
 /** The runs of `namespace` matching a List query, newest start first. */
 export function listRuns(engine: Engine, namespace: string, query: string | undefined): Run[] {
-  const predicate = parseQuery(query ?? '', engine.searchAttributes);
-  const runs: Run[] = [];
-  for (const run of engine.runsById.values()) if (run.namespace === namespace && predicate(run)) runs.push(run);
-  return runs.sort((a, b) => b.startTime - a.startTime || (a.runId < b.runId ? -1 : 1));
+  return runsWhere(engine, namespace, parseQuery(query ?? '', engine.searchAttributes)).sort(newestStartFirst);
+}
+
+/**
+ * One page of a listing (runs, schedules, batch jobs): the items from the offset `token` names
+ * (none: the start), at most `pageSize` of them, and the token of the next page if there is one.
+ */
+export function pageOf<T>(items: T[], pageSize: unknown, token: Uint8Array | undefined): { page: T[]; nextPageToken?: Buffer } {
+  const from = token?.length ? Number(Buffer.from(token).toString('utf8')) : 0;
+  if (!Number.isInteger(from) || from < 0) throw invalidArgument('Invalid NextPageToken.');
+  const size = Number(pageSize) > 0 ? Math.min(Number(pageSize), MAX_PAGE_SIZE) : MAX_PAGE_SIZE;
+  const page = items.slice(from, from + size);
+  const next = from + page.length;
+  return { page, nextPageToken: next < items.length ? Buffer.from(String(next)) : undefined };
 }
 
 /** One page of `runs` as WorkflowExecutionInfo, with the token of the next page if there is one. */
 export function listPage(runs: Run[], pageSize: unknown, token: Uint8Array | undefined): Msg {
-  const from = token?.length ? Number(Buffer.from(token).toString('utf8')) : 0;
-  if (!Number.isInteger(from) || from < 0) throw invalidArgument('invalid next page token');
-  const size = Number(pageSize) > 0 ? Math.min(Number(pageSize), MAX_PAGE_SIZE) : MAX_PAGE_SIZE;
-  const page = runs.slice(from, from + size);
-  const next = from + page.length;
-  return { executions: page.map(executionInfo), nextPageToken: next < runs.length ? Buffer.from(String(next)) : undefined };
+  const { page, nextPageToken } = pageOf(runs, pageSize, token);
+  return { executions: page.map(executionInfo), nextPageToken };
 }
 
 export function executionInfo(run: Run): Msg {
@@ -71,18 +86,13 @@ function legacyFilter(req: Msg): (run: Run) => boolean {
 }
 
 export function legacyListHandlers(engine: Engine): Record<string, Handler> {
-  const inNamespace = (req: Msg, keep: (run: Run) => boolean): Run[] => {
-    const ns = engine.namespace(req.namespace).name;
-    const runs: Run[] = [];
-    for (const run of engine.runsById.values()) if (run.namespace === ns && keep(run)) runs.push(run);
-    return runs;
-  };
+  const inNamespace = (req: Msg, keep: (run: Run) => boolean): Run[] => runsWhere(engine, engine.namespace(req.namespace).name, keep);
   return {
     ListOpenWorkflowExecutions: (req) => {
       const [earliest, latest] = timeRange(engine, req.startTimeFilter);
       const filter = legacyFilter(req);
       const runs = inNamespace(req, (r) => r.status === 'WORKFLOW_EXECUTION_STATUS_RUNNING' && r.startTime >= earliest && r.startTime <= latest && filter(r));
-      runs.sort((a, b) => b.startTime - a.startTime || (a.runId < b.runId ? -1 : 1));
+      runs.sort(newestStartFirst);
       return listPage(runs, req.maximumPageSize, req.nextPageToken);
     },
 

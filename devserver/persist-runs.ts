@@ -6,7 +6,7 @@ import { armTimer } from './commands.js';
 import { enqueueActivity, rearmTimers } from './activities.js';
 import type { Engine } from './engine.js';
 import { type Msg, tsToMs } from './proto.js';
-import type { ActivityState, ChildRef, Run, WorkflowTask } from './types.js';
+import type { ActivityState, ChildRef, Run, UpdateState, WorkflowTask } from './types.js';
 import { workflowTaskTimedOut } from './workflow-tasks.js';
 
 /** The stored form of a run: its plain fields, and its maps as arrays without timers or waiters. */
@@ -55,7 +55,7 @@ export function restoreRuns(engine: Engine, saved: Iterable<SavedRun>): number {
       activities: new Map(),
       timers: new Map(),
       children: new Map(s.children.map((c) => [c.initiatedEventId, c])),
-      updates: new Map(s.updates.map((u) => [u.id, { ...u, ...(u.request ? { request: u.request } : completedUpdate(s.history, u.id, u.acceptedEventId)), stage: u.stage as 'admitted', waiters: [] }])),
+      updates: restoredUpdates(s),
       pendingQueries: [],
       signalRequestIds: signalRequestIdsOf(s),
       closeWaiters: [],
@@ -149,11 +149,26 @@ function signalRequestIdsOf(s: SavedRun): Set<string> {
 }
 
 /**
- * A completed update's request and outcome, from its Accepted and Completed events (not stored
- * with every change of the run, whose state record would grow with each update).
+ * A run's updates; a completed one's request and outcome come from its Accepted and Completed
+ * events (not stored with every change of the run, whose state record would grow with each update).
  */
-function completedUpdate(history: SavedRun['history'], id: string, acceptedEventId: number | undefined): { request: Msg; outcome?: Msg } {
-  const request = (acceptedEventId && history[acceptedEventId - 1]?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest) as Msg | undefined;
-  const completed = history.find((e) => e.workflowExecutionUpdateCompletedEventAttributes?.meta?.updateId === id);
-  return { request: request ?? {}, outcome: completed?.workflowExecutionUpdateCompletedEventAttributes?.outcome as Msg | undefined };
+function restoredUpdates(s: SavedRun): Map<string, UpdateState> {
+  let outcomes: Map<string, Msg> | undefined;
+  const outcomeOf = (id: string): Msg | undefined => {
+    if (!outcomes) {
+      outcomes = new Map();
+      for (const e of s.history) {
+        const c = e.workflowExecutionUpdateCompletedEventAttributes;
+        if (c?.meta?.updateId) outcomes.set(c.meta.updateId as string, c.outcome as Msg);
+      }
+    }
+    return outcomes.get(id);
+  };
+  return new Map(
+    s.updates.map((u) => {
+      const accepted = u.acceptedEventId ? s.history[u.acceptedEventId - 1]?.workflowExecutionUpdateAcceptedEventAttributes : undefined;
+      const fromHistory = u.request ? { request: u.request } : { request: (accepted?.acceptedRequest as Msg | undefined) ?? {}, outcome: outcomeOf(u.id) };
+      return [u.id, { ...u, ...fromHistory, stage: u.stage as UpdateState['stage'], waiters: [] }];
+    }),
+  );
 }

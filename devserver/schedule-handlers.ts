@@ -4,10 +4,11 @@
 // and the describe and list views.
 import type { Engine } from './engine.js';
 import { type Msg, alreadyExists, failedPrecondition, invalidArgument, ts, tsToMs, durationToMs } from './proto.js';
+import { pageOf } from './listing.js';
 import { compileSpec } from './schedule-spec.js';
 import { type Sched, type SavedSchedule, type Schedules, MAX_BUFFER } from './schedules.js';
 import type { Run } from './types.js';
-import { parseQuery } from './visibility.js';
+import { parseQuery, searchAttributePayload } from './visibility.js';
 
 const YEAR_MS = 365 * 86_400_000;
 const MIN_CATCHUP_MS = 10_000;
@@ -132,7 +133,7 @@ function matching(engine: Engine, schedules: Schedules, ns: string, query: strin
   const out: Sched[] = [];
   for (const s of schedules.map.values()) {
     if (s.saved.namespace !== ns) continue;
-    const paused = { metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Bool') }, data: Buffer.from(String(!!s.saved.schedule.state.paused)) };
+    const paused = searchAttributePayload('INDEXED_VALUE_TYPE_BOOL', !!s.saved.schedule.state.paused);
     const pseudo = {
       workflowId: s.saved.id, runId: '', workflowType: 'temporal-sys-scheduler-workflow', status: 'WORKFLOW_EXECUTION_STATUS_RUNNING',
       taskQueue: '', history: [], startTime: s.saved.createTime, executionTime: s.saved.createTime,
@@ -204,11 +205,7 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
 
     ListSchedules: (req) => {
       const all = matching(engine, schedules, ns(req), req.query);
-      const from = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken as Uint8Array).toString('utf8')) : 0;
-      if (!Number.isInteger(from) || from < 0) throw invalidArgument('Invalid NextPageToken.');
-      const size = Number(req.maximumPageSize) > 0 ? Number(req.maximumPageSize) : 1000;
-      const page = all.slice(from, from + size);
-      const next = from + page.length;
+      const { page, nextPageToken } = pageOf(all, req.maximumPageSize, req.nextPageToken);
       return {
         schedules: page.map((s) => ({
           scheduleId: s.saved.id,
@@ -223,7 +220,7 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
             futureActionTimes: schedules.futureTimes(s, 5).map(ts),
           },
         })),
-        nextPageToken: next < all.length ? Buffer.from(String(next)) : undefined,
+        nextPageToken,
       };
     },
 
@@ -233,7 +230,7 @@ export function scheduleHandlers(engine: Engine, ns: (req: Msg) => string): Reco
       const s = schedules.get(ns(req), req.scheduleId);
       const start = tsToMs(req.startTime);
       const end = tsToMs(req.endTime);
-      if (start === undefined || end === undefined) throw invalidArgument('missing or invalid query');
+      if (start === undefined || end === undefined) throw invalidArgument('ListScheduleMatchingTimes needs startTime and endTime.');
       const times: Msg[] = [];
       for (let t = s.spec.nextNominal(start); t !== undefined && t <= end && times.length < MAX_MATCHING_TIMES; t = s.spec.nextNominal(t)) {
         times.push(ts(s.spec.actual(t)));

@@ -11,7 +11,7 @@ import type { Engine } from './engine.js';
 import { type Msg, durationToMs, notFound } from './proto.js';
 import { type CompiledSpec, compileSpec } from './schedule-spec.js';
 import type { Run } from './types.js';
-import { keywordPayload } from './visibility.js';
+import { keywordPayload, searchAttributePayload } from './visibility.js';
 
 export const MAX_BUFFER = 1000;
 const RECENT = 10;
@@ -232,10 +232,7 @@ export class Schedules {
     const sw = saved.schedule.action.startWorkflow as Msg;
     const workflowId = saved.schedule.policies.keepOriginalWorkflowId ? sw.workflowId : `${sw.workflowId}-${rfc3339(b.nominal)}`;
     const now = this.engine.clock.now();
-    const scheduledAt = {
-      metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Datetime') },
-      data: Buffer.from(JSON.stringify(rfc3339(b.nominal))),
-    };
+    const scheduledAt = searchAttributePayload('INDEXED_VALUE_TYPE_DATETIME', rfc3339(b.nominal));
     try {
       const { run } = this.engine.startWorkflow(
         {

@@ -125,9 +125,14 @@ function withType(payload: Msg, t: IndexedValueType): Msg {
   return { ...payload, metadata: { ...(payload.metadata ?? {}), type: Buffer.from(TYPE_NAMES[t] ?? 'Keyword') } };
 }
 
+/** A search attribute payload of type `type` as the server writes one (JSON data, its type in the metadata). */
+export function searchAttributePayload(type: IndexedValueType, value: unknown): Msg {
+  return { metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from(TYPE_NAMES[type]) }, data: Buffer.from(JSON.stringify(value)) };
+}
+
 /** A Keyword payload as the server writes one (e.g. a GROUP BY value). */
 export function keywordPayload(value: string): Msg {
-  return { metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Keyword') }, data: Buffer.from(JSON.stringify(value)) };
+  return searchAttributePayload('INDEXED_VALUE_TYPE_KEYWORD', value);
 }
 
 /** ExecutionStatus as visibility names it (Running, Completed ...). */
